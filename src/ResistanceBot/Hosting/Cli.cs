@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Storage;
+
+namespace ResistanceBot.Hosting;
+
+/// <summary>The verbs of the one executable: serve (default), migrate, keys, sandbox.</summary>
+internal static class Cli
+{
+    public const int ConfigurationError = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verb = args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal) ? args[0] : "serve";
+        var rest = verb == "serve" && (args.Length == 0 || args[0] != "serve") ? args : args[1..];
+        try
+        {
+            switch (verb)
+            {
+                case "serve":
+                    await using (var app = BotApp.Build(rest))
+                    {
+                        await app.RunAsync();
+                    }
+
+                    return 0;
+                case "migrate":
+                    return await MigrateAsync(rest);
+                case "keys":
+                    PrintKeys();
+                    return 0;
+                case "sandbox":
+                    return await Sandbox.RunAsync(rest);
+                default:
+                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, sandbox.");
+                    return ConfigurationError;
+            }
+        }
+        catch (OptionsValidationException e)
+        {
+            // One sentence per bad key, and nothing else: the stack trace would only hide the sentence.
+            foreach (var failure in e.Failures.Distinct())
+            {
+                await Console.Error.WriteLineAsync(failure);
+            }
+
+            return ConfigurationError;
+        }
+    }
+
+    private static async Task<int> MigrateAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Logging.ClearProviders().AddJsonConsole();
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.AddStorage(builder.Configuration);
+        using var host = builder.Build();
+        await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
+        await Console.Out.WriteLineAsync("Database is up to date.");
+        return 0;
+    }
+
+    private static void PrintKeys()
+    {
+        Console.WriteLine("# Keep these outside the database and its backups. Losing DataKey makes stored tips unreadable.");
+        Console.WriteLine($"Security__DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}");
+        Console.WriteLine($"Security__PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}");
+    }
+}

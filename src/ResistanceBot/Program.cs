@@ -1,0 +1,3 @@
+using ResistanceBot.Hosting;
+
+return await Cli.RunAsync(args);

@@ -1,0 +1,12 @@
+namespace ResistanceBot.Staff;
+
+internal sealed class StaffOptions
+{
+    public const string Section = "Staff";
+
+    /// <summary>Telegram user ids of admins. Admins are configured, not added by command, so a lost database cannot lock them out.</summary>
+    public List<long> AdminIds { get; set; } = [];
+
+    /// <summary>A private group where notices of new tips are posted (without contents).</summary>
+    public long? ModeratorChatId { get; set; }
+}

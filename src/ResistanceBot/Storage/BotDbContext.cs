@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Staff;
+using ResistanceBot.Subscriptions;
+using ResistanceBot.Telegram;
+
+namespace ResistanceBot.Storage;
+
+/// <summary>
+/// The one DbContext. Each provider has a derived type so that its migrations live apart
+/// (Storage/Migrations/Sqlite, Storage/Migrations/Postgres); the model is the same.
+/// </summary>
+internal abstract class BotDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Reader> Readers => Set<Reader>();
+
+    public DbSet<StaffMember> StaffMembers => Set<StaffMember>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<ProcessedUpdate> ProcessedUpdates => Set<ProcessedUpdate>();
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);
+}
+
+internal sealed class SqliteBotDbContext(DbContextOptions<SqliteBotDbContext> options) : BotDbContext(options);
+
+internal sealed class PostgresBotDbContext(DbContextOptions<PostgresBotDbContext> options) : BotDbContext(options);

@@ -1,0 +1,127 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Localization;
+using ResistanceBot.Privacy;
+using ResistanceBot.Telegram;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Subscriptions;
+
+internal static class SubscriptionsFeature
+{
+    public static IServiceCollection AddSubscriptions(this IServiceCollection services)
+    {
+        services.AddCommand<StartCommand>("start");
+        services.AddCommand<SubscribeCommand>("subscribe");
+        services.AddCommand<UnsubscribeCommand>("unsubscribe");
+        services.AddCommand<SettingsCommand>("settings");
+        services.AddCommand<HelpCommand>("help");
+        services.AddCommand<PrivacyCommand>("privacy");
+        services.AddCommand<ForgetCommand>("forget");
+        services.AddCallback<LanguageButtons>(LanguageButtons.Prefix);
+        services.AddCallback<SettingsButtons>(SettingsButtons.Prefix);
+        return services;
+    }
+
+    /// <summary>Subscribes the reader in this chat: the chat id is stored sealed, the only copy the bot keeps.</summary>
+    public static void Subscribe(BotContext context)
+    {
+        var reader = context.GetOrCreateReader();
+        reader.SealedChatId = context.Sealer.SealInt64(context.ChatId, Purposes.SubscriberChat);
+    }
+}
+
+/// <summary>/start: welcome in the reader's language, what the bot does and keeps, and buttons to switch language.</summary>
+internal sealed class StartCommand : ICommandHandler
+{
+    public Task HandleAsync(BotContext context, CancellationToken ct) =>
+        context.ReplyAsync(context.T("start.welcome"), LanguageButtons.Keyboard(context.Language), ct);
+}
+
+/// <summary>The language buttons under /start: the choice is saved and the welcome is shown again in that language.</summary>
+internal sealed class LanguageButtons : ICallbackHandler
+{
+    public const string Prefix = "lang";
+
+    public static InlineKeyboardMarkup Keyboard(string current) => new(
+        Localizer.Languages.Select(l => InlineKeyboardButton.WithCallbackData((l.Code == current ? "✓ " : "") + l.Name, $"{Prefix}:{l.Code}")));
+
+    public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
+    {
+        if (!Localizer.IsSupported(data))
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        context.GetOrCreateReader().Language = data;
+        await context.Db.SaveChangesAsync(ct);
+        await context.Sender.AnswerCallbackAsync(query.Id, context.T("settings.saved"), ct);
+        if (query.Message is { } message)
+        {
+            await context.EditAsync(message.Id, context.T("start.welcome"), Keyboard(data), ct);
+        }
+    }
+}
+
+internal sealed class SubscribeCommand(Microsoft.Extensions.Options.IOptions<ResistanceBot.Digests.DigestOptions> digest) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var already = context.Reader?.IsSubscribed == true;
+        SubscriptionsFeature.Subscribe(context);
+        await context.Db.SaveChangesAsync(ct);
+        await context.ReplyAsync(context.T(already ? "subscribe.already" : "subscribe.done", SettingsView.DigestTime(context, digest.Value)), ct: ct);
+    }
+}
+
+internal sealed class UnsubscribeCommand : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        if (context.Reader is { IsSubscribed: true } reader)
+        {
+            reader.SealedChatId = null;
+            await context.Db.SaveChangesAsync(ct);
+            await context.ReplyAsync(context.T("unsubscribe.done"), ct: ct);
+            return;
+        }
+
+        await context.ReplyAsync(context.T("unsubscribe.not"), ct: ct);
+    }
+}
+
+/// <summary>/help: the commands this caller may use, and nothing of other roles.</summary>
+internal sealed class HelpCommand(CommandMenus menus) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var text = new StringBuilder(context.T("help.title")).Append('\n');
+        foreach (var command in menus.For(context.Role))
+        {
+            text.Append("\n/").Append(command.Name).Append(" — ").Append(context.T("cmd." + command.Name));
+        }
+
+        await context.ReplyAsync(text.ToString(), ct: ct);
+    }
+}
+
+internal sealed class PrivacyCommand : ICommandHandler
+{
+    public Task HandleAsync(BotContext context, CancellationToken ct) => context.ReplyAsync(context.T("privacy.text"), ct: ct);
+}
+
+/// <summary>/forget: erases the reader's row (subscription, language, settings) and any conversation state.</summary>
+internal sealed class ForgetCommand : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var language = context.Language;
+        var key = context.ReaderKey;
+        await context.Db.Readers.Where(r => r.Pseudonym == key).ExecuteDeleteAsync(ct);
+        context.ForgetReader();
+        await ConversationStore.ClearAsync(context, ct);
+        await context.ReplyAsync(context.Strings.Get(language, "forget.done"), ct: ct);
+    }
+}

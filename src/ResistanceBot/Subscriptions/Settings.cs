@@ -1,0 +1,141 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Digests;
+using ResistanceBot.Localization;
+using ResistanceBot.Telegram;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Subscriptions;
+
+/// <summary>/settings: one message with the reader's settings, changed in place by its buttons.</summary>
+internal sealed class SettingsCommand(IOptions<DigestOptions> digest) : ICommandHandler
+{
+    public Task HandleAsync(BotContext context, CancellationToken ct) =>
+        context.ReplyAsync(SettingsView.Text(context, digest.Value), SettingsView.MainKeyboard(context), ct);
+}
+
+internal static class SettingsView
+{
+    public static string Text(BotContext context, DigestOptions digest)
+    {
+        var reader = context.Reader;
+        var language = Localizer.Languages.First(l => l.Code == context.Language).Name;
+        var zone = reader?.TimeZone is { } tz ? TimeZones.Label(tz) : TimeZones.Label(digest.TimeZone);
+        return context.T(
+            "settings.text",
+            language,
+            zone,
+            DigestTime(context, digest),
+            context.T(reader?.IsSubscribed == true ? "settings.subscribed.yes" : "settings.subscribed.no"));
+    }
+
+    public static string DigestTime(BotContext context, DigestOptions digest)
+    {
+        if (context.Reader?.DigestHour is { } hour)
+        {
+            return context.T("digest.at", hour.ToString("00", CultureInfo.InvariantCulture) + ":00");
+        }
+
+        return context.T("digest.asap", digest.EditionTime, TimeZones.Label(digest.TimeZone));
+    }
+
+    public static InlineKeyboardMarkup MainKeyboard(BotContext context) => new(
+    [
+        [Button(context.T("settings.button.language"), "lang"), Button(context.T("settings.button.zone"), "tz")],
+        [Button(context.T("settings.button.hour"), "hour")],
+        [context.Reader?.IsSubscribed == true
+            ? Button(context.T("settings.button.unsubscribe"), "sub:off")
+            : Button(context.T("settings.button.subscribe"), "sub:on")],
+    ]);
+
+    public static InlineKeyboardButton Button(string label, string action) =>
+        InlineKeyboardButton.WithCallbackData(label, SettingsButtons.Prefix + ":" + action);
+}
+
+/// <summary>The buttons under /settings. Every value is checked against what the bot offers, so a forged press changes nothing.</summary>
+internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbackHandler
+{
+    public const string Prefix = "set";
+
+    public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
+    {
+        if (query.Message is not { } message)
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        var parts = data.Split(':', 2);
+        var (action, value) = (parts[0], parts.Length > 1 ? parts[1] : null);
+        InlineKeyboardMarkup? submenu = (action, value) switch
+        {
+            ("lang", null) => Grid(Localizer.Languages.Select(l => SettingsView.Button(l.Name, "lang:" + l.Code)), 3, context),
+            ("tz", null) => Grid(
+                TimeZones.Likely.Select(z => SettingsView.Button(TimeZones.Label(z), "tz:" + z))
+                    .Append(SettingsView.Button(context.T("settings.button.offsets"), "tzo")), 3, context),
+            ("tzo", null) => Grid(TimeZones.Offsets.Select(h => SettingsView.Button(TimeZones.OffsetId(h), "tz:" + TimeZones.OffsetId(h))), 4, context),
+            ("hour", null) => Grid(
+                new[] { SettingsView.Button(context.T("settings.button.asap"), "hour:now") }
+                    .Concat(Enumerable.Range(0, 24).Select(h => SettingsView.Button(h.ToString("00", CultureInfo.InvariantCulture) + ":00", "hour:" + h.ToString(CultureInfo.InvariantCulture)))),
+                4,
+                context),
+            _ => null,
+        };
+
+        if (submenu is not null)
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, ct: ct);
+            await context.EditAsync(message.Id, context.T("settings.choose." + (action == "tzo" ? "tz" : action)), submenu, ct);
+            return;
+        }
+
+        if (action != "menu" && !Apply(context, action, value))
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        await context.Db.SaveChangesAsync(ct);
+        await context.Sender.AnswerCallbackAsync(query.Id, action == "menu" ? null : context.T("settings.saved"), ct);
+        await context.EditAsync(message.Id, SettingsView.Text(context, digest.Value), SettingsView.MainKeyboard(context), ct);
+    }
+
+    private static bool Apply(BotContext context, string action, string? value)
+    {
+        switch (action, value)
+        {
+            case ("lang", { } language) when Localizer.IsSupported(language):
+                context.GetOrCreateReader().Language = language;
+                return true;
+            case ("tz", { } zone) when TimeZones.Find(zone) is not null:
+                context.GetOrCreateReader().TimeZone = zone;
+                return true;
+            case ("hour", "now"):
+                context.GetOrCreateReader().DigestHour = null;
+                return true;
+            case ("hour", { } h) when int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var hour) && hour is >= 0 and < 24:
+                context.GetOrCreateReader().DigestHour = hour;
+                return true;
+            case ("sub", "on"):
+                SubscriptionsFeature.Subscribe(context);
+                return true;
+            case ("sub", "off"):
+                if (context.Reader is { } reader)
+                {
+                    reader.SealedChatId = null;
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static InlineKeyboardMarkup Grid(IEnumerable<InlineKeyboardButton> buttons, int perRow, BotContext context)
+    {
+        var rows = buttons.Chunk(perRow).Select(r => (IEnumerable<InlineKeyboardButton>)r).ToList();
+        rows.Add([SettingsView.Button(context.T("settings.button.back"), "menu")]);
+        return new InlineKeyboardMarkup(rows);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace ResistanceBot.Subscriptions;
+
+/// <summary>
+/// The time zones offered in /settings: where most readers live, then whole-hour UTC offsets for everyone else.
+/// A reader's choice is stored as the IANA id or as "UTC+03:00".
+/// </summary>
+internal static class TimeZones
+{
+    public static readonly IReadOnlyList<string> Likely =
+    [
+        "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk",
+        "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Europe/Kyiv", "Europe/Minsk",
+        "Europe/Berlin", "Europe/London", "Asia/Tbilisi", "Asia/Yerevan", "Asia/Almaty", "Asia/Jerusalem",
+    ];
+
+    public static readonly IReadOnlyList<int> Offsets = Enumerable.Range(-12, 27).ToList();
+
+    public static string OffsetId(int hours) =>
+        hours == 0 ? "UTC" : string.Create(CultureInfo.InvariantCulture, $"UTC{(hours < 0 ? '-' : '+')}{Math.Abs(hours):00}:00");
+
+    /// <summary>Null when <paramref name="id"/> is not one the bot offers (a forged button, say).</summary>
+    public static TimeZoneInfo? Find(string? id)
+    {
+        if (id is null)
+        {
+            return null;
+        }
+
+        if (Likely.Contains(id))
+        {
+            return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
+        }
+
+        var hours = Offsets.FirstOrDefault(h => OffsetId(h) == id, int.MinValue);
+        return hours == int.MinValue ? null : TimeZoneInfo.CreateCustomTimeZone(id, TimeSpan.FromHours(hours), id, id);
+    }
+
+    /// <summary>"Moscow" from "Europe/Moscow"; offsets as they are.</summary>
+    public static string Label(string id) => id.Contains('/', StringComparison.Ordinal) ? id[(id.LastIndexOf('/') + 1)..].Replace('_', ' ') : id;
+}

@@ -1,0 +1,135 @@
+using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Localization;
+using ResistanceBot.Privacy;
+using ResistanceBot.Staff;
+using ResistanceBot.Storage;
+using ResistanceBot.Subscriptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Telegram;
+
+/// <summary>
+/// One update as a handler sees it: who is asking (by role and pseudonym, never logged), in which language, and how to answer.
+/// The chat and user ids live here in memory only, for the reply.
+/// </summary>
+internal sealed class BotContext(
+    BotDbContext db,
+    Pseudonyms pseudonyms,
+    DataSealer sealer,
+    Localizer localizer,
+    BotSender sender,
+    StaffDirectory staff,
+    TimeProvider time)
+{
+    private byte[]? _readerKey;
+
+    public BotDbContext Db => db;
+
+    public BotSender Sender => sender;
+
+    public Localizer Strings => localizer;
+
+    public DataSealer Sealer => sealer;
+
+    public TimeProvider Time => time;
+
+    public long ChatId { get; private set; }
+
+    public long UserId { get; private set; }
+
+    public string? TelegramLanguage { get; private set; }
+
+    public StaffRole Role { get; private set; }
+
+    /// <summary>The command name, lowercase, without slash or @botname.</summary>
+    public string Command { get; private set; } = "";
+
+    /// <summary>What follows the command, trimmed.</summary>
+    public string Arguments { get; private set; } = "";
+
+    public Reader? Reader { get; private set; }
+
+    public string Language => Reader?.Language ?? Localizer.Pick(TelegramLanguage);
+
+    public byte[] ReaderKey => _readerKey ??= pseudonyms.Of(Purposes.Reader, UserId);
+
+    /// <summary>Keys the chat's conversation state; unrelated to <see cref="ReaderKey"/> without the pseudonym key.</summary>
+    public byte[] ConversationKey => pseudonyms.Of(Purposes.Conversation, UserId);
+
+    /// <summary>How this actor is written in the audit log: staff by id, anyone else by a short pseudonym tag.</summary>
+    public string AuditActor => Role == StaffRole.None ? "reader:" + Pseudonyms.Tag(ReaderKey) : "staff:" + UserId;
+
+    public async Task InitializeAsync(long chatId, User user, CancellationToken ct)
+    {
+        ChatId = chatId;
+        UserId = user.Id;
+        TelegramLanguage = user.LanguageCode;
+        Role = await staff.RoleOfAsync(user.Id, ct);
+        Reader = await db.Readers.FirstOrDefaultAsync(r => r.Pseudonym == ReaderKey, ct);
+    }
+
+    internal void SetCommand(string command, string arguments)
+    {
+        Command = command;
+        Arguments = arguments;
+    }
+
+    public bool Has(StaffRole required) => required == StaffRole.None || Role == StaffRole.Admin || Role == required;
+
+    /// <summary>The reader's row, made on first need (a language choice, a subscription).</summary>
+    public Reader GetOrCreateReader()
+    {
+        if (Reader is null)
+        {
+            Reader = new Reader { Pseudonym = ReaderKey, Language = Localizer.Pick(TelegramLanguage) };
+            db.Readers.Add(Reader);
+        }
+
+        return Reader;
+    }
+
+    /// <summary>After /forget: the reader's row is gone and must not be saved again.</summary>
+    public void ForgetReader()
+    {
+        if (Reader is not null)
+        {
+            db.Entry(Reader).State = EntityState.Detached;
+            Reader = null;
+        }
+    }
+
+    public string T(string key) => localizer.Get(Language, key);
+
+    public string T(string key, params object?[] args) => localizer.Format(Language, key, args);
+
+    public async Task<SendOutcome> ReplyAsync(string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)
+    {
+        var outcome = await sender.SendTextAsync(ChatId, html, markup, ct: ct);
+        await OnOutcomeAsync(outcome, ct);
+        return outcome;
+    }
+
+    public async Task<SendOutcome> EditAsync(int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)
+    {
+        var outcome = await sender.EditTextAsync(ChatId, messageId, html, markup, ct);
+        await OnOutcomeAsync(outcome, ct);
+        return outcome;
+    }
+
+    /// <summary>A 403 means the reader blocked the bot: they are unsubscribed at once.</summary>
+    private async Task OnOutcomeAsync(SendOutcome outcome, CancellationToken ct)
+    {
+        if (outcome.Status == SendStatus.RecipientGone && Reader is { IsSubscribed: true } reader)
+        {
+            reader.SealedChatId = null;
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    public async Task AuditAsync(string action, string? target = null, string? detail = null, CancellationToken ct = default)
+    {
+        db.AuditEntries.Add(new AuditEntry { At = time.GetUtcNow().UtcDateTime, Actor = AuditActor, Action = action, Target = target, Detail = detail });
+        await db.SaveChangesAsync(ct);
+    }
+}

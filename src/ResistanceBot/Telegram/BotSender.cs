@@ -1,0 +1,162 @@
+using Polly;
+using Polly.Retry;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Telegram;
+
+internal enum SendStatus
+{
+    Sent,
+
+    /// <summary>403: the reader blocked the bot or deleted their account. Expected, not a fault.</summary>
+    RecipientGone,
+
+    /// <summary>400: Telegram refused the message itself; retrying cannot help.</summary>
+    Rejected,
+
+    /// <summary>429, 5xx or network faults outlasted the retries.</summary>
+    Failed,
+}
+
+internal readonly record struct SendOutcome(SendStatus Status, int MessageId = 0, string? Error = null)
+{
+    public bool Ok => Status == SendStatus.Sent;
+}
+
+/// <summary>
+/// The one way out to Telegram. Every message passes the rate limiters and one retry policy: a 429 closes the flood gate for
+/// <c>retry_after</c> and the same call is tried again; 5xx and network faults back off with jitter. Telegram.Bot's own 429 retry
+/// is switched off (RetryThreshold 0) so that this is the only one.
+/// </summary>
+internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limiter, FloodGate gate, TimeProvider time, ILogger<BotSender> logger)
+{
+    private readonly ResiliencePipeline _pipeline = BuildPipeline(gate, time, logger);
+
+    internal static ResiliencePipeline BuildPipeline(FloodGate gate, TimeProvider time, ILogger logger) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<ApiRequestException>(e => e.ErrorCode == 429 || e.ErrorCode >= 500)
+                    .Handle<RequestException>(e => e is not ApiRequestException)
+                    .Handle<HttpRequestException>(),
+                MaxRetryAttempts = 5,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(300),
+                MaxDelay = TimeSpan.FromSeconds(30),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: { } seconds }
+                        ? TimeSpan.FromSeconds(seconds)
+                        : (TimeSpan?)null),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: { } seconds })
+                    {
+                        gate.Close(TimeSpan.FromSeconds(seconds));
+                        LogFloodWait(logger, seconds);
+                    }
+                    else
+                    {
+                        var code = ErrorCode(args.Outcome.Exception);
+                        LogRetrying(logger, args.AttemptNumber + 1, code, args.RetryDelay.TotalMilliseconds);
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+    public Task<SendOutcome> SendTextAsync(long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, CancellationToken ct = default) =>
+        SendAsync(chatId, "sendMessage", async c => (await bot.SendMessage(
+            chatId, html, ParseMode.Html, replyMarkup: markup,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, cancellationToken: c)).Id, ct);
+
+    public Task<SendOutcome> EditTextAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default) =>
+        SendAsync(chatId, "editMessageText", async c => (await bot.EditMessageText(
+            chatId, messageId, html, ParseMode.Html, replyMarkup: markup,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct);
+
+    public Task<SendOutcome> DeleteAsync(long chatId, IReadOnlyCollection<int> messageIds, CancellationToken ct = default) =>
+        SendAsync(chatId, "deleteMessages", async c =>
+        {
+            foreach (var chunk in messageIds.Chunk(100))
+            {
+                await bot.DeleteMessages(chatId, chunk, c);
+            }
+
+            return 0;
+        }, ct, limited: false);
+
+    /// <summary>Answers a button press; the spinner on the reader's button stops. Not rate limited: it sends no message.</summary>
+    public async Task AnswerCallbackAsync(string callbackQueryId, string? text = null, CancellationToken ct = default)
+    {
+        try
+        {
+            await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct);
+        }
+        catch (ApiRequestException e) when (e.ErrorCode == 400)
+        {
+            // The press is older than Telegram keeps it; nothing to do.
+            LogRefused(logger, "answerCallbackQuery", e.ErrorCode, e.Message);
+        }
+    }
+
+    private async Task<SendOutcome> SendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true)
+    {
+        try
+        {
+            var messageId = await _pipeline.ExecuteAsync(
+                async c =>
+                {
+                    await gate.WaitAsync(c);
+                    if (!limited)
+                    {
+                        return await call(c);
+                    }
+
+                    using var permit = await limiter.AcquireAsync(chatId, c);
+                    return await call(c);
+                },
+                ct);
+            return new SendOutcome(SendStatus.Sent, messageId);
+        }
+        catch (ApiRequestException e) when (e.ErrorCode == 403)
+        {
+            LogRecipientGone(logger, method);
+            return new SendOutcome(SendStatus.RecipientGone, Error: e.Message);
+        }
+        catch (ApiRequestException e) when (e.ErrorCode is 400 or 404)
+        {
+            LogRefused(logger, method, e.ErrorCode, e.Message);
+            return new SendOutcome(SendStatus.Rejected, Error: e.Message);
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException)
+        {
+            LogGaveUp(logger, method, ErrorCode(e), e.GetType().Name);
+            return new SendOutcome(SendStatus.Failed, Error: e.GetType().Name);
+        }
+    }
+
+    private static int ErrorCode(Exception? e) => e is ApiRequestException api ? api.ErrorCode : 0;
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Telegram asked for a flood wait of {Seconds} s; all sends pause")]
+    private static partial void LogFloodWait(ILogger logger, int seconds);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Bot API call failed (code {ErrorCode}); attempt {Attempt} in {DelayMs} ms")]
+    private static partial void LogRetrying(ILogger logger, int attempt, int errorCode, double delayMs);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "{Method}: the recipient blocked the bot or is gone (403)")]
+    private static partial void LogRecipientGone(ILogger logger, string method);
+
+    // Bot API descriptions name our own markup, never a reader's text: reader text is escaped before it is sent.
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "{Method} refused by the Bot API ({ErrorCode}): {Description}")]
+    private static partial void LogRefused(ILogger logger, string method, int errorCode, string description);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Error, Message = "{Method} failed after retries (code {ErrorCode}, {ExceptionType})")]
+    private static partial void LogGaveUp(ILogger logger, string method, int errorCode, string exceptionType);
+}

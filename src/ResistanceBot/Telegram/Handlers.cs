@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ResistanceBot.Staff;
+using Telegram.Bot.Types;
+
+namespace ResistanceBot.Telegram;
+
+/// <summary>Handles one command, such as /start. One instance per update (scoped).</summary>
+internal interface ICommandHandler
+{
+    Task HandleAsync(BotContext context, CancellationToken ct);
+}
+
+/// <summary>Handles button presses whose callback data starts with its prefix and a colon.</summary>
+internal interface ICallbackHandler
+{
+    Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct);
+}
+
+/// <summary>Handles the non-command messages of a chat that is in its conversation state.</summary>
+internal interface IConversationHandler
+{
+    Task HandleAsync(BotContext context, Message message, CancellationToken ct);
+}
+
+/// <param name="Name">The command without its slash, lowercase.</param>
+/// <param name="Role">Who may use it; <see cref="StaffRole.None"/> means every reader.</param>
+/// <param name="InMenu">Whether it is listed in the bot's menu and /help.</param>
+/// <param name="Handler">The <see cref="ICommandHandler"/> type, resolved per update.</param>
+internal sealed record CommandDefinition(string Name, StaffRole Role, Type Handler, bool InMenu = true);
+
+internal sealed record CallbackDefinition(string Prefix, Type Handler);
+
+internal sealed record ConversationDefinition(string State, Type Handler);
+
+internal static class HandlerRegistration
+{
+    public static IServiceCollection AddCommand<T>(this IServiceCollection services, string name, StaffRole role = StaffRole.None, bool inMenu = true)
+        where T : class, ICommandHandler
+    {
+        services.TryAddScoped<T>();
+        services.AddSingleton(new CommandDefinition(name, role, typeof(T), inMenu));
+        return services;
+    }
+
+    public static IServiceCollection AddCallback<T>(this IServiceCollection services, string prefix)
+        where T : class, ICallbackHandler
+    {
+        services.TryAddScoped<T>();
+        services.AddSingleton(new CallbackDefinition(prefix, typeof(T)));
+        return services;
+    }
+
+    public static IServiceCollection AddConversation<T>(this IServiceCollection services, string state)
+        where T : class, IConversationHandler
+    {
+        services.TryAddScoped<T>();
+        services.AddSingleton(new ConversationDefinition(state, typeof(T)));
+        return services;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ResistanceBot.Telegram;
+
+/// <summary>An update the bot took: claimed before its handler runs, completed after, so a redelivered update is handled once.</summary>
+internal sealed class ProcessedUpdate
+{
+    public int UpdateId { get; set; }
+
+    public DateTime ClaimedAt { get; set; }
+
+    public DateTime? CompletedAt { get; set; }
+}
+
+/// <summary>What the bot expects next in a chat (for example the parts of a tip), keyed by pseudonym and short-lived.</summary>
+internal sealed class Conversation
+{
+    public required byte[] ChatKey { get; set; }
+
+    public required string State { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+}
+
+internal sealed class ProcessedUpdateConfiguration : IEntityTypeConfiguration<ProcessedUpdate>
+{
+    public void Configure(EntityTypeBuilder<ProcessedUpdate> builder)
+    {
+        builder.ToTable("processed_updates");
+        builder.HasKey(u => u.UpdateId);
+        builder.Property(u => u.UpdateId).ValueGeneratedNever();
+        builder.HasIndex(u => u.ClaimedAt);
+    }
+}
+
+internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
+{
+    public void Configure(EntityTypeBuilder<Conversation> builder)
+    {
+        builder.ToTable("conversations");
+        builder.HasKey(c => c.ChatKey);
+        builder.Property(c => c.ChatKey).HasMaxLength(32);
+        builder.Property(c => c.State).HasMaxLength(32);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace ResistanceBot.Telegram;
+
+/// <summary>
+/// Telegram's flood limits as rate limiters: a global ceiling (<c>Delivery:MessagesPerSecond</c>), about one message per second
+/// into one private chat (short bursts allowed), and 20 per minute into one group. Acquiring waits; it does not fail.
+/// </summary>
+internal sealed class SendLimiter : IAsyncDisposable
+{
+    private readonly TokenBucketRateLimiter _global;
+    private readonly PartitionedRateLimiter<long> _perChat;
+
+    public SendLimiter(IOptions<DeliveryOptions> options)
+    {
+        var rate = options.Value.MessagesPerSecond;
+        // Whole tokens per period: refill in slices of about 1/20 s so the ceiling is smooth rather than bursty.
+        var perPeriod = Math.Max(1, rate / 20);
+        _global = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate,
+            TokensPerPeriod = perPeriod,
+            ReplenishmentPeriod = TimeSpan.FromSeconds((double)perPeriod / rate),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+        _perChat = PartitionedRateLimiter.Create<long, long>(chatId => chatId < 0
+            ? RateLimitPartition.GetSlidingWindowLimiter(chatId, _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = 20,
+                Window = TimeSpan.FromMinutes(1),
+                SegmentsPerWindow = 6,
+                QueueLimit = 10_000,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            })
+            : RateLimitPartition.GetTokenBucketLimiter(chatId, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 3,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 10_000,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            }));
+    }
+
+    /// <summary>Waits for a permit in the chat's limiter and then in the global one.</summary>
+    public async ValueTask<Permit> AcquireAsync(long chatId, CancellationToken ct)
+    {
+        var chatLease = await _perChat.AcquireAsync(chatId, 1, ct);
+        var globalLease = await _global.AcquireAsync(1, ct);
+        return new Permit(chatLease, globalLease);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _global.DisposeAsync();
+        await _perChat.DisposeAsync();
+    }
+
+    internal readonly struct Permit(RateLimitLease chat, RateLimitLease global) : IDisposable
+    {
+        public void Dispose()
+        {
+            chat.Dispose();
+            global.Dispose();
+        }
+    }
+}
+
+/// <summary>After a 429, every send waits out <c>retry_after</c>: the flood wait is the bot's, not one chat's.</summary>
+internal sealed class FloodGate(TimeProvider time)
+{
+    private long _closedUntilTicks;
+
+    public void Close(TimeSpan duration)
+    {
+        var until = time.GetUtcNow().Add(duration).UtcTicks;
+        long seen;
+        do
+        {
+            seen = Interlocked.Read(ref _closedUntilTicks);
+            if (seen >= until)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _closedUntilTicks, until, seen) != seen);
+    }
+
+    public async ValueTask WaitAsync(CancellationToken ct)
+    {
+        // Loop: another 429 may have closed the gate for longer while this one waited.
+        while (new DateTimeOffset(Interlocked.Read(ref _closedUntilTicks), TimeSpan.Zero) - time.GetUtcNow() is { } left && left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, time, ct);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace ResistanceBot.Telegram;
+
+/// <summary>
+/// Routes one update to one handler in a fresh DI scope: a command, a button by its data prefix, or the chat's conversation.
+/// Whatever a handler throws is logged without personal data and ends there; the next update is served as usual.
+/// </summary>
+internal sealed partial class UpdateDispatcher(
+    IServiceScopeFactory scopes,
+    UpdateLog updateLog,
+    BotIdentity identity,
+    IEnumerable<CommandDefinition> commands,
+    IEnumerable<CallbackDefinition> callbacks,
+    IEnumerable<ConversationDefinition> conversations,
+    ILogger<UpdateDispatcher> logger)
+{
+    private readonly FrozenDictionary<string, CommandDefinition> _commands = commands.ToFrozenDictionary(c => c.Name, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, CallbackDefinition> _callbacks = callbacks.ToFrozenDictionary(c => c.Prefix, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, ConversationDefinition> _conversations = conversations.ToFrozenDictionary(c => c.State, StringComparer.Ordinal);
+
+    internal IEnumerable<CommandDefinition> Commands => _commands.Values;
+
+    /// <summary>Handles an update once, however often it arrives.</summary>
+    public async Task DispatchAsync(Update update, CancellationToken ct)
+    {
+        if (!await updateLog.TryClaimAsync(update.Id, ct))
+        {
+            LogDuplicate(logger, update.Id);
+            return;
+        }
+
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var handler = "none";
+            try
+            {
+                handler = await RouteAsync(scope.ServiceProvider, update, ct);
+                LogHandled(logger, update.Id, update.Type, handler);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                LogHandlerFailed(logger, update.Id, update.Type, handler, SafeException.From(e));
+                await ApologiseAsync(scope.ServiceProvider, update, ct);
+            }
+        }
+
+        await updateLog.CompleteAsync(update.Id, ct);
+    }
+
+    private async Task<string> RouteAsync(IServiceProvider services, Update update, CancellationToken ct)
+    {
+        switch (update)
+        {
+            case { Message: { Chat.Type: ChatType.Private, From: { } from } message }:
+                var context = services.GetRequiredService<BotContext>();
+                await context.InitializeAsync(message.Chat.Id, from, ct);
+                return await RouteMessageAsync(services, context, message, ct);
+
+            case { CallbackQuery: { From: { } from, Data: { } data } query }:
+                var callbackContext = services.GetRequiredService<BotContext>();
+                await callbackContext.InitializeAsync(query.Message?.Chat.Id ?? from.Id, from, ct);
+                var colon = data.IndexOf(':', StringComparison.Ordinal);
+                var prefix = colon < 0 ? data : data[..colon];
+                if (_callbacks.TryGetValue(prefix, out var callback))
+                {
+                    var handler = (ICallbackHandler)services.GetRequiredService(callback.Handler);
+                    await handler.HandleAsync(callbackContext, query, colon < 0 ? "" : data[(colon + 1)..], ct);
+                    return callback.Handler.Name;
+                }
+
+                await callbackContext.Sender.AnswerCallbackAsync(query.Id, callbackContext.T("button.stale"), ct);
+                return "stale button";
+
+            case { MyChatMember: { Chat.Type: ChatType.Private, NewChatMember.Status: ChatMemberStatus.Kicked, From: { } from } }:
+                // The reader blocked the bot: stop sending to them.
+                var blocked = services.GetRequiredService<BotContext>();
+                await blocked.InitializeAsync(from.Id, from, ct);
+                if (blocked.Reader is { IsSubscribed: true } reader)
+                {
+                    reader.SealedChatId = null;
+                    await blocked.Db.SaveChangesAsync(ct);
+                }
+
+                return "blocked";
+
+            default:
+                return "ignored";
+        }
+    }
+
+    private async Task<string> RouteMessageAsync(IServiceProvider services, BotContext context, Message message, CancellationToken ct)
+    {
+        var text = message.Text ?? "";
+        if (text.StartsWith('/'))
+        {
+            var (name, arguments, forUs) = ParseCommand(text, await identity.UsernameAsync(ct));
+            if (!forUs)
+            {
+                return "command for another bot";
+            }
+
+            context.SetCommand(name, arguments);
+            if (_commands.TryGetValue(name, out var command))
+            {
+                if (context.Has(command.Role))
+                {
+                    var handler = (ICommandHandler)services.GetRequiredService(command.Handler);
+                    await handler.HandleAsync(context, ct);
+                    return command.Handler.Name;
+                }
+
+                // Staff commands from anyone without the role look like unknown commands, and are audited.
+                await context.AuditAsync("denied", "/" + name, ct: ct);
+            }
+
+            await context.ReplyAsync(context.T("unknown.command"), ct: ct);
+            return "unknown command";
+        }
+
+        var state = await ConversationStateAsync(context, ct);
+        if (state is not null && _conversations.TryGetValue(state, out var conversation))
+        {
+            var handler = (IConversationHandler)services.GetRequiredService(conversation.Handler);
+            await handler.HandleAsync(context, message, ct);
+            return conversation.Handler.Name;
+        }
+
+        await context.ReplyAsync(context.T("unknown.message"), ct: ct);
+        return "no conversation";
+    }
+
+    private static async Task<string?> ConversationStateAsync(BotContext context, CancellationToken ct)
+    {
+        var key = ConversationStore.KeyFor(context);
+        var now = context.Time.GetUtcNow().UtcDateTime;
+        return await context.Db.Conversations.AsNoTracking()
+            .Where(c => c.ChatKey == key && c.ExpiresAt > now)
+            .Select(c => c.State)
+            .FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>"/cmd@bot args": the name lowercased, the arguments, and whether it is addressed to this bot.</summary>
+    internal static (string Name, string Arguments, bool ForUs) ParseCommand(string text, string? botUsername)
+    {
+        var end = text.AsSpan().IndexOfAny(" \n\t");
+        var head = end < 0 ? text[1..] : text[1..end];
+        var arguments = end < 0 ? "" : text[(end + 1)..].Trim();
+        var at = head.IndexOf('@', StringComparison.Ordinal);
+        var forUs = true;
+        if (at >= 0)
+        {
+            forUs = botUsername is null || head[(at + 1)..].Equals(botUsername, StringComparison.OrdinalIgnoreCase);
+            head = head[..at];
+        }
+
+        return (head.ToLowerInvariant(), arguments, forUs);
+    }
+
+    private async Task ApologiseAsync(IServiceProvider services, Update update, CancellationToken ct)
+    {
+        try
+        {
+            var context = services.GetRequiredService<BotContext>();
+            if (context.ChatId == 0)
+            {
+                return;
+            }
+
+            if (update.CallbackQuery is { } query)
+            {
+                await context.Sender.AnswerCallbackAsync(query.Id, context.T("error.generic.short"), ct);
+            }
+
+            await context.Sender.SendTextAsync(context.ChatId, context.T("error.generic"), ct: ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogApologyFailed(logger, SafeException.From(e));
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Update {UpdateId} ({UpdateType}) handled by {Handler}")]
+    private static partial void LogHandled(ILogger logger, int updateId, UpdateType updateType, string handler);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Update {UpdateId} was already handled; skipped")]
+    private static partial void LogDuplicate(ILogger logger, int updateId);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Handler {Handler} failed on update {UpdateId} ({UpdateType})")]
+    private static partial void LogHandlerFailed(ILogger logger, int updateId, UpdateType updateType, string handler, Exception exception);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Could not tell the reader that their request failed")]
+    private static partial void LogApologyFailed(ILogger logger, Exception exception);
+}
