@@ -79,6 +79,7 @@ public sealed partial class BotApiEmulator
         var limit = r.Int("limit", 100, 1, 100);
         var timeout = r.Int("timeout", 0, 0, _options.MaxLongPollSeconds);
         CancellationTokenSource? previous;
+        bool confirmed;
         var mine = CancellationTokenSource.CreateLinkedTokenSource(ct);
         lock (_gate)
         {
@@ -93,9 +94,14 @@ public sealed partial class BotApiEmulator
                 SetAllowedUpdatesLocked(r);
             }
 
-            ConfirmLocked(offset);
+            confirmed = ConfirmLocked(offset);
             previous = _waitingPoll;
             _waitingPoll = mine;
+        }
+
+        if (confirmed)
+        {
+            Changed();
         }
 
         // Only one long poll at a time: a newer request ends the older one with 409.
@@ -176,27 +182,27 @@ public sealed partial class BotApiEmulator
     }
 
     /// <summary>An update is confirmed (and forgotten) once getUpdates is called with an offset above its id.</summary>
-    private void ConfirmLocked(long offset)
+    /// <returns>whether any update was forgotten.</returns>
+    private bool ConfirmLocked(long offset)
     {
+        var before = _updates.Count;
         if (offset < 0)
         {
             while (_updates.Count > -offset)
             {
                 _updates.RemoveFirst();
             }
-
-            return;
         }
-
-        if (offset == 0 || _updates.Count == 0 || offset > _updates.Last!.Value.Id + 11)
+        else if (offset > 0 && _updates.Count > 0 && offset <= _updates.Last!.Value.Id + 11)
         {
-            return; // from the head; an offset far in the future also reads from the head
+            // (offset 0 reads from the head; an offset far in the future also reads from the head)
+            while (_updates.First is { } first && first.Value.Id < offset)
+            {
+                _updates.RemoveFirst();
+            }
         }
 
-        while (_updates.First is { } first && first.Value.Id < offset)
-        {
-            _updates.RemoveFirst();
-        }
+        return _updates.Count != before;
     }
 
     private void SetAllowedUpdatesLocked(ApiRequest r)
@@ -496,7 +502,16 @@ public sealed partial class BotApiEmulator
     {
         if (_holds.TryGetValue(chatId, out var hold))
         {
-            await hold.Task.WaitAsync(ct);
+            Interlocked.Increment(ref _heldSends);
+            Changed();
+            try
+            {
+                await hold.Task.WaitAsync(ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _heldSends);
+            }
         }
     }
 

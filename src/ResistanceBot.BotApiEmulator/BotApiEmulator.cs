@@ -33,6 +33,7 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private CancellationTokenSource? _waitingPoll;
     private int _nextUpdateId;
+    private int _heldSends;
     private int _nextFileNumber = 1;
     private long _nextCallbackId = 4_242_426_734_219_861_423;
     private HashSet<string>? _allowedUpdates;
@@ -220,6 +221,9 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Sends waiting on a <see cref="HoldSendsTo"/> hold right now.</summary>
+    public int HeldSends => Volatile.Read(ref _heldSends);
 
     /// <summary>Holds every send into a chat until the returned handle is disposed (to catch the bot mid-handler).</summary>
     public IDisposable HoldSendsTo(long chatId)

@@ -63,6 +63,7 @@ public sealed class BotHost : IAsyncDisposable
         var logs = new CapturedLogs();
         var app = BotApp.Build(settings, b =>
         {
+            b.Logging.ClearProviders();
             b.Logging.AddProvider(logs);
             b.Logging.SetMinimumLevel(LogLevel.Trace);
             services?.Invoke(b.Services);
