@@ -539,6 +539,18 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
             json["document"] = d;
         }
 
+        if (m.Contact is { } contact)
+        {
+            var c = new JsonObject { ["phone_number"] = contact.PhoneNumber ?? "", ["first_name"] = contact.FirstName };
+            if (contact.LastName is not null)
+            {
+                c["last_name"] = contact.LastName;
+            }
+
+            c["user_id"] = contact.Id;
+            json["contact"] = c;
+        }
+
         if (hasMedia && m.HasText && m.Text.Length > 0)
         {
             json["caption"] = m.Text;

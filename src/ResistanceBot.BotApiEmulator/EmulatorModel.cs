@@ -132,6 +132,7 @@ internal sealed class MessageRecord
     public StoredFile? Photo { get; set; }
     public StoredFile? Document { get; set; }
     public string? MediaGroupId { get; set; }
+    public EmulatedUser? Contact { get; set; }
     public bool Deleted { get; set; }
     public int EditCount { get; set; }
     public bool LinkPreviewDisabled { get; set; }

@@ -63,6 +63,9 @@ public sealed class TelegramUser
         });
     }
 
+    /// <summary>Shares the user's own phone number as a contact, as the "Share contact" button does.</summary>
+    public int SendContact() => _emulator.EnqueueUserMessage(Profile, Id, m => m.Contact = Profile);
+
     /// <summary>Presses an inline button with the given callback data on one of the bot's messages.</summary>
     public string PressButton(int messageId, string callbackData) =>
         _emulator.EnqueueCallback(Profile, Id, messageId, callbackData);

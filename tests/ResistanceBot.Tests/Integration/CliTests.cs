@@ -1,0 +1,93 @@
+using Microsoft.Data.Sqlite;
+using ResistanceBot.Tests.Infrastructure;
+
+namespace ResistanceBot.Tests.Integration;
+
+/// <summary>The executable as an operator meets it: verbs, exit codes, and what it prints when something is missing.</summary>
+public sealed class CliTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Without_a_token_the_bot_says_in_one_sentence_what_to_set_and_how_to_try_it_locally()
+    {
+        using var bot = BotProcess.Start(
+            "--Security:DataKey=" + Convert.ToBase64String(new byte[32]),
+            "--Security:PseudonymKey=" + Convert.ToBase64String(Enumerable.Repeat((byte)1, 32).ToArray()));
+
+        var exit = await bot.WaitForExitAsync(Wait);
+
+        Assert.Equal(2, exit);
+        var lines = bot.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("Telegram:BotToken is not set", line, StringComparison.Ordinal);
+        Assert.Contains("Telegram__BotToken", line, StringComparison.Ordinal);
+        Assert.Contains("-- sandbox", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_keys_are_named_one_sentence_each_pointing_at_the_keys_verb()
+    {
+        using var bot = BotProcess.Start("--Telegram:BotToken=123456:ABCdef", "--Security:DataKey=not-base64!");
+
+        Assert.Equal(2, await bot.WaitForExitAsync(Wait));
+        var lines = bot.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("Security:DataKey must be base64 of 32 random bytes", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Security:PseudonymKey is not set", StringComparison.Ordinal) && l.Contains("-- keys", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Keys_prints_two_fresh_32_byte_keys_as_environment_variables()
+    {
+        using var first = BotProcess.Start("keys");
+        using var second = BotProcess.Start("keys");
+        Assert.Equal(0, await first.WaitForExitAsync(Wait));
+        Assert.Equal(0, await second.WaitForExitAsync(Wait));
+
+        var keys = first.StandardOutput.Split('\n').Where(l => l.StartsWith("Security__", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.Equal(32, Convert.FromBase64String(k[(k.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim()).Length));
+        Assert.DoesNotContain(keys[0].Trim(), second.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_creates_the_schema_in_WAL_mode_without_a_token_or_keys()
+    {
+        var path = BotHost.NewDatabasePath();
+        using var migrate = BotProcess.Start("migrate", $"--Database:ConnectionString=Data Source={path}");
+
+        Assert.Equal(0, await migrate.WaitForExitAsync(Wait));
+
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type='table' AND name IN ('readers','staff','audit_log','processed_updates','conversations'); PRAGMA journal_mode;";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(5, reader.GetString(0).Split(',').Length);
+        Assert.True(await reader.NextResultAsync() && await reader.ReadAsync());
+        Assert.Equal("wal", reader.GetString(0));
+    }
+
+    [Fact]
+    public async Task An_unknown_verb_is_refused_with_the_list_of_verbs()
+    {
+        using var bot = BotProcess.Start("frobnicate");
+        Assert.Equal(2, await bot.WaitForExitAsync(Wait));
+        Assert.Contains("Verbs: serve (default), migrate, keys, sandbox.", bot.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sandbox_runs_the_bot_against_the_emulator_and_answers_in_the_terminal()
+    {
+        using var sandbox = BotProcess.Start("sandbox");
+        await sandbox.WriteLineAsync("/start");
+        await Eventually.HoldsAsync(() => Task.FromResult(sandbox.StandardOutput.Contains("Every day the collective", StringComparison.Ordinal)), Wait, "the welcome");
+        await sandbox.WriteLineAsync("!2");
+        await Eventually.HoldsAsync(() => Task.FromResult(sandbox.StandardOutput.Contains("Каждый день коллектив", StringComparison.Ordinal)), Wait, "the welcome in Russian");
+        await sandbox.WriteLineAsync("/quit");
+
+        Assert.Equal(0, await sandbox.WaitForExitAsync(Wait));
+    }
+}
