@@ -34,6 +34,7 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
     private CancellationTokenSource? _waitingPoll;
     private int _nextUpdateId;
     private int _heldSends;
+    private int _disposed;
     private int _nextFileNumber = 1;
     private long _nextCallbackId = 4_242_426_734_219_861_423;
     private HashSet<string>? _allowedUpdates;
@@ -98,6 +99,11 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var hold in _holds.Values)
         {
             hold.TrySetResult();
