@@ -25,6 +25,8 @@ internal static class BotApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Every option is checked here, before anything starts or logs: all bad keys are reported at once.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.MapHealthChecks("/healthz");
         var telegram = app.Services.GetRequiredService<IOptions<TelegramOptions>>().Value;
         if (telegram.Mode == IntakeMode.Webhook && Uri.TryCreate(telegram.WebhookUrl, UriKind.Absolute, out _) && !string.IsNullOrEmpty(telegram.WebhookSecret))
@@ -37,11 +39,14 @@ internal static class BotApp
 
     public static IServiceCollection AddBot(this IServiceCollection services, IConfiguration configuration)
     {
+        // The first hosted service: hosted services start in registration order, and every later one may need the schema.
+        services.AddHostedService<DatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Localizer>();
+        // Telegram first: its token is the first thing a newcomer is told to set.
+        services.AddTelegram(configuration);
         services.AddPrivacy(configuration);
         services.AddStorage(configuration);
-        services.AddTelegram(configuration);
         services.AddStaff(configuration);
         services.AddOptions<DigestOptions>().Bind(configuration.GetSection(DigestOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();

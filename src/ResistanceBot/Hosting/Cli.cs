@@ -8,6 +8,7 @@ namespace ResistanceBot.Hosting;
 internal static class Cli
 {
     public const int ConfigurationError = 2;
+    public const int DatabaseError = 3;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -36,17 +37,31 @@ internal static class Cli
                     return ConfigurationError;
             }
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (ValidationFailures(e) is { Count: > 0 } failures)
         {
-            // One sentence per bad key, and nothing else: the stack trace would only hide the sentence.
-            foreach (var failure in e.Failures.Distinct())
+            // One sentence per bad key, and nothing else: a stack trace would only hide the sentences.
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync(failure);
             }
 
             return ConfigurationError;
         }
+        catch (System.Data.Common.DbException e)
+        {
+            // A database error names the database problem, never a reader: it is safe to print.
+            await Console.Error.WriteLineAsync($"The database could not be opened or migrated (check Database:Provider and Database:ConnectionString): {e.Message}");
+            return DatabaseError;
+        }
     }
+
+    internal static List<string> ValidationFailures(Exception e) => e switch
+    {
+        OptionsValidationException v => [.. v.Failures.Distinct()],
+        AggregateException a when a.InnerExceptions.All(i => i is OptionsValidationException) =>
+            [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures).Distinct()],
+        _ => [],
+    };
 
     private static async Task<int> MigrateAsync(string[] args)
     {

@@ -24,7 +24,6 @@ internal static class StorageServices
                 break;
         }
 
-        services.AddHostedService<DatabaseMigrator>();
         return services;
     }
 

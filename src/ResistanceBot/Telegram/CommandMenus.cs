@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Localization;
 using ResistanceBot.Staff;
 using ResistanceBot.Storage;
@@ -86,7 +85,7 @@ internal sealed partial class MenuPublisher(
                 LogPublished(logger);
                 return;
             }
-            catch (Exception e) when (e is RequestException or HttpRequestException or DbUpdateException)
+            catch (Exception e) when (e is RequestException or HttpRequestException or System.Data.Common.DbException)
             {
                 LogFailed(logger, attempt, e.GetType().Name);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, attempt * 5)), time, stoppingToken);

@@ -23,6 +23,9 @@ internal sealed partial class PollingIntake(
     /// <summary>How long a handler may run on after shutdown begins.</summary>
     private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(20);
 
+    /// <summary>A handler running longer than this is stuck: it is cancelled and the update is given up.</summary>
+    private static readonly TimeSpan HandlerLimit = TimeSpan.FromMinutes(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var offset = 0;
@@ -67,9 +70,25 @@ internal sealed partial class PollingIntake(
 
             foreach (var update in updates)
             {
-                // The handler in flight finishes even when shutdown has begun; no new one starts after that.
-                using var grace = new CancellationTokenSource(HandlerGrace, time);
-                await dispatcher.DispatchAsync(update, grace.Token);
+                // The handler in flight finishes even when shutdown has begun (within a grace period); no new one starts after that.
+                using var handler = new CancellationTokenSource(HandlerLimit, time);
+                using var shutdown = stoppingToken.Register(() => handler.CancelAfter(HandlerGrace));
+                try
+                {
+                    await dispatcher.DispatchAsync(update, handler.Token);
+                }
+                catch (OperationCanceledException) when (handler.IsCancellationRequested)
+                {
+                    if (stoppingToken.IsCancellationRequested)
+                    {
+                        // Not confirmed: the update comes again after the restart.
+                        LogCutShort(logger, update.Id);
+                        break;
+                    }
+
+                    LogHandlerTimedOut(logger, update.Id, HandlerLimit.TotalSeconds);
+                }
+
                 offset = update.Id + 1;
                 if (stoppingToken.IsCancellationRequested)
                 {
@@ -109,6 +128,12 @@ internal sealed partial class PollingIntake(
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "getUpdates failed (code {ErrorCode}, {ExceptionType}); next try in {DelaySeconds:0.0} s")]
     private static partial void LogPollFailed(ILogger logger, int errorCode, string exceptionType, double delaySeconds);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Update {UpdateId} was cut short by shutdown; it will be handled after the restart")]
+    private static partial void LogCutShort(ILogger logger, int updateId);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Update {UpdateId} took longer than {LimitSeconds} s and was given up")]
+    private static partial void LogHandlerTimedOut(ILogger logger, int updateId, double limitSeconds);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Stopped taking updates")]
     private static partial void LogStopped(ILogger logger);

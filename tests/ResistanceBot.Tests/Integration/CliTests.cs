@@ -38,6 +38,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task With_nothing_configured_every_missing_key_gets_its_own_sentence_and_nothing_else_is_printed()
+    {
+        using var bot = BotProcess.Start();
+
+        Assert.Equal(2, await bot.WaitForExitAsync(Wait));
+        var lines = bot.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("Telegram:BotToken is not set", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("Security:DataKey is not set", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Security:PseudonymKey is not set", StringComparison.Ordinal));
+        Assert.Equal("", bot.StandardOutput.Trim());
+    }
+
+    [Fact]
     public async Task Keys_prints_two_fresh_32_byte_keys_as_environment_variables()
     {
         using var first = BotProcess.Start("keys");

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using ResistanceBot.Telegram;
 using ResistanceBot.Tests.Infrastructure;
@@ -34,6 +36,37 @@ public sealed class ResilienceTests
         Assert.Contains("System.FormatException", failure.Text, StringComparison.Ordinal);
         Assert.Contains(nameof(ThrowingCommand), failure.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-words-of-the-reader", bot.Logs.AllText, StringComparison.Ordinal);
+    }
+
+    private sealed class HangingCommand : ICommandHandler
+    {
+        public Task HandleAsync(BotContext context, CancellationToken ct) => Task.Delay(Timeout.Infinite, ct);
+    }
+
+    [Fact]
+    public async Task A_stuck_handler_is_given_up_after_its_time_limit_and_the_worker_goes_on()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        await using var bot = await BotHost.StartAsync(services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+            s.AddCommand<HangingCommand>("hang", inMenu: false);
+        });
+        var user = bot.Emulator.User(31338, "Reader");
+
+        user.SendText("/hang");
+        // Move the bot's clock on until the handler's limit (2 minutes) has passed while it hangs.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                clock.Advance(TimeSpan.FromMinutes(1));
+                await Task.Yield();
+                return bot.Logs.Lines.Any(l => l.EventId == 1205);
+            },
+            what: "the stuck handler to be given up");
+
+        var start = await user.AskAsync("/start", Wait);
+        Assert.Contains("Every day the collective", start.Text, StringComparison.Ordinal);
     }
 
     [Fact]
