@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ResistanceBot.Articles;
 using ResistanceBot.Digests;
 using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
@@ -48,9 +49,9 @@ internal static class BotApp
         services.AddPrivacy(configuration);
         services.AddStorage(configuration);
         services.AddStaff(configuration);
-        services.AddOptions<DigestOptions>().Bind(configuration.GetSection(DigestOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();
         services.AddSubscriptions();
+        services.AddArticles(configuration);
+        services.AddDigests(configuration);
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<BotApiHealthCheck>("bot-api");

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Articles;
+using ResistanceBot.Digests;
 using ResistanceBot.Staff;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
@@ -20,6 +22,12 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<ProcessedUpdate> ProcessedUpdates => Set<ProcessedUpdate>();
 
     public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<Article> Articles => Set<Article>();
+
+    public DbSet<Feed> Feeds => Set<Feed>();
+
+    public DbSet<Edition> Editions => Set<Edition>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);

@@ -44,3 +44,57 @@ internal readonly record struct HtmlFragment(string Value)
 {
     public override string ToString() => Value;
 }
+
+/// <summary>
+/// Builds one Telegram HTML message while counting its length as Telegram will see it after parsing, in UTF-16 units
+/// (stricter than Telegram's code-point count). Every piece of text is escaped; only this class writes tags.
+/// </summary>
+internal sealed class HtmlBuilder
+{
+    private readonly StringBuilder _html = new();
+
+    /// <summary>Length of the text after entity parsing, in UTF-16 code units.</summary>
+    public int PlainLength { get; private set; }
+
+    public HtmlBuilder Text(string text)
+    {
+        _html.Append(Html.Escape(text));
+        PlainLength += text.Length;
+        return this;
+    }
+
+    public HtmlBuilder Line(string text = "") => Text(text).Text("\n");
+
+    public HtmlBuilder Bold(string text) => Tag("b", text);
+
+    public HtmlBuilder Italic(string text) => Tag("i", text);
+
+    /// <summary>A link, bold; only absolute http(s) URLs make a link, anything else is plain text.</summary>
+    public HtmlBuilder Link(string? url, string text)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return Bold(text);
+        }
+
+        _html.Append("<a href=\"").Append(Html.Escape(uri.AbsoluteUri)).Append("\"><b>").Append(Html.Escape(text)).Append("</b></a>");
+        PlainLength += text.Length;
+        return this;
+    }
+
+    public HtmlBuilder Append(HtmlBuilder other)
+    {
+        _html.Append(other._html);
+        PlainLength += other.PlainLength;
+        return this;
+    }
+
+    private HtmlBuilder Tag(string tag, string text)
+    {
+        _html.Append('<').Append(tag).Append('>').Append(Html.Escape(text)).Append("</").Append(tag).Append('>');
+        PlainLength += text.Length;
+        return this;
+    }
+
+    public override string ToString() => _html.ToString();
+}

@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Storage;
+
+namespace ResistanceBot.Articles;
+
+/// <summary>Polls one feed: fetch (conditional), parse, ingest; on failure back off and remember why, for /feeds.</summary>
+internal sealed partial class FeedService(
+    WebFetcher fetcher,
+    ArticleStore store,
+    IOptions<ArticlesOptions> options,
+    TimeProvider time,
+    ILogger<FeedService> logger)
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(6);
+
+    public sealed record PollOutcome(bool Ok, int Added, string? Error);
+
+    public async Task<PollOutcome> PollAsync(BotDbContext db, Feed feed, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        PollOutcome outcome;
+        try
+        {
+            var result = await fetcher.GetAsync(new Uri(feed.Url), feed.ETag, feed.LastModified, ct);
+            switch (result)
+            {
+                case FetchResult.NotModified:
+                    outcome = new PollOutcome(true, 0, null);
+                    break;
+                case FetchResult.Fetched fetched:
+                    var parsed = FeedParser.Parse(fetched.Content, fetched.Charset, fetched.FinalUrl, now);
+                    feed.Title ??= parsed.Title is { Length: > 0 } title ? PlainText.Cut(title, ArticleLimits.Source) : null;
+                    feed.ETag = fetched.ETag;
+                    feed.LastModified = fetched.LastModified;
+                    outcome = new PollOutcome(true, await store.IngestAsync(db, feed, parsed, ct), null);
+                    break;
+                case FetchResult.Failed failed:
+                    outcome = new PollOutcome(false, 0, failed.Reason);
+                    break;
+                default:
+                    outcome = new PollOutcome(false, 0, "unknown result");
+                    break;
+            }
+        }
+        catch (FeedFormatException e)
+        {
+            outcome = new PollOutcome(false, 0, e.Message);
+        }
+
+        if (outcome.Ok)
+        {
+            feed.Failures = 0;
+            feed.LastError = null;
+            feed.LastSuccessAt = now.UtcDateTime;
+            feed.NextPollAt = now.UtcDateTime.AddMinutes(feed.IntervalMinutes);
+            LogPolled(logger, feed.Id, outcome.Added);
+        }
+        else
+        {
+            feed.Failures++;
+            feed.LastError = PlainText.Cut(outcome.Error ?? "failed", 300);
+            var backoff = TimeSpan.FromMinutes(feed.IntervalMinutes * Math.Pow(2, Math.Min(feed.Failures, 8)) / 2);
+            feed.NextPollAt = now.UtcDateTime.Add(backoff < MaxBackoff ? backoff : MaxBackoff);
+            LogFailed(logger, feed.Id, feed.Failures, feed.LastError);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return outcome;
+    }
+
+    /// <summary>Every feed whose time has come, one after another; one failing feed never stops the others.</summary>
+    public async Task PollDueAsync(BotDbContext db, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var due = await db.Feeds.Where(f => f.NextPollAt <= now).OrderBy(f => f.NextPollAt).Take(50).ToListAsync(ct);
+        foreach (var feed in due)
+        {
+            try
+            {
+                await PollAsync(db, feed, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A bug in one feed's handling: log it, push that feed back, carry on with the others.
+                LogCrashed(logger, feed.Id, Telegram.SafeException.From(e));
+                db.ChangeTracker.Clear();
+                await db.Feeds.Where(f => f.Id == feed.Id).ExecuteUpdateAsync(
+                    s => s.SetProperty(f => f.NextPollAt, now.AddMinutes(options.Value.PollIntervalMinutes)).SetProperty(f => f.LastError, "internal error"), ct);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Feed {FeedId} polled: {Added} new candidates")]
+    private static partial void LogPolled(ILogger logger, int feedId, int added);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Feed {FeedId} failed ({Failures} in a row): {Reason}")]
+    private static partial void LogFailed(ILogger logger, int feedId, int failures, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Polling feed {FeedId} crashed; it is retried later")]
+    private static partial void LogCrashed(ILogger logger, int feedId, Exception exception);
+}
+
+/// <summary>Looks for due feeds every 30 seconds.</summary>
+internal sealed partial class FeedPoller(IServiceScopeFactory scopes, FeedService feeds, TimeProvider time, ILogger<FeedPoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30), time);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await feeds.PollDueAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), stoppingToken);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                LogDatabase(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Feed polling could not reach the database; next round in 30 s")]
+    private static partial void LogDatabase(ILogger logger, Exception exception);
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using ResistanceBot.Articles;
+using ResistanceBot.Localization;
+using ResistanceBot.Telegram;
+
+namespace ResistanceBot.Digests;
+
+/// <summary>
+/// An edition as Telegram messages: a header with the date, then per item the linked title, source and time, and the summary;
+/// reader reports marked as such. Split at item boundaries so that every part stays within 4096 UTF-16 units after parsing.
+/// </summary>
+internal sealed class EditionRenderer(Localizer strings)
+{
+    public const int MaxPartLength = 4096;
+
+    /// <summary>A reader report is the one item without a length cap upstream (a redacted tip); it is cut here.</summary>
+    private const int MaxReportLength = 3000;
+
+    private static readonly Dictionary<string, CultureInfo> Cultures = new(StringComparer.Ordinal)
+    {
+        ["en"] = CultureInfo.GetCultureInfo("en-GB"),
+        ["ru"] = CultureInfo.GetCultureInfo("ru-RU"),
+        ["uk"] = CultureInfo.GetCultureInfo("uk-UA"),
+    };
+
+    public IReadOnlyList<string> Render(int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone)
+    {
+        var culture = Cultures.GetValueOrDefault(language, Cultures[Localizer.Default]);
+        var header = new HtmlBuilder().Bold(strings.Get(language, "digest.header")
+            .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{1}", date.ToString("d MMMM yyyy", culture), StringComparison.Ordinal)).Line().Line();
+        var continued = new HtmlBuilder().Bold(strings.Get(language, "digest.continued")
+            .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).Line().Line();
+
+        var parts = new List<string>();
+        var current = new HtmlBuilder().Append(header);
+        var itemsInPart = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var block = Item(i + 1, items[i], language, culture, zone);
+            if (itemsInPart > 0 && current.PlainLength + block.PlainLength > MaxPartLength)
+            {
+                parts.Add(current.ToString());
+                current = new HtmlBuilder().Append(continued);
+                itemsInPart = 0;
+            }
+
+            current.Append(block);
+            itemsInPart++;
+        }
+
+        parts.Add(current.ToString());
+        return parts;
+    }
+
+    private HtmlBuilder Item(int position, EditionItem item, string language, CultureInfo culture, TimeZoneInfo zone)
+    {
+        var block = new HtmlBuilder().Text(position.ToString(CultureInfo.InvariantCulture) + ". ");
+        if (item.Kind == CandidateKind.ReaderReport)
+        {
+            block.Text("🗣 ").Bold(strings.Get(language, "digest.report")).Line();
+            return block.Line(PlainText.Cut(item.Summary, MaxReportLength)).Line();
+        }
+
+        block.Link(item.Url, PlainText.Cut(item.Title, ArticleLimits.Title)).Line();
+        var meta = PlainText.Cut(item.Source ?? "", ArticleLimits.Source);
+        if (item.PublishedAt is { } published)
+        {
+            var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(published, DateTimeKind.Utc), zone);
+            meta += (meta.Length > 0 ? " · " : "") + local.ToString("d MMM, HH:mm", culture);
+        }
+
+        if (meta.Length > 0)
+        {
+            block.Italic(meta).Line();
+        }
+
+        if (item.Summary.Length > 0)
+        {
+            block.Line(PlainText.Cut(item.Summary, ArticleLimits.Summary));
+        }
+
+        return block.Line();
+    }
+}

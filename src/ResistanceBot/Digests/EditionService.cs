@@ -1,0 +1,167 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Articles;
+using ResistanceBot.Localization;
+using ResistanceBot.Storage;
+using ResistanceBot.Subscriptions;
+
+namespace ResistanceBot.Digests;
+
+/// <summary>Assembles the next edition from the picked candidates, previews it, releases it, and says who gets it when.</summary>
+internal sealed partial class EditionService(EditionRenderer renderer, IOptions<DigestOptions> options, TimeProvider time, ILogger<EditionService> logger)
+{
+    /// <summary>The picked candidates, in the order they will appear.</summary>
+    public static Task<List<Article>> PickedAsync(BotDbContext db, CancellationToken ct) =>
+        db.Articles.Where(a => a.State == CandidateState.Picked).OrderBy(a => a.PickOrder).ThenBy(a => a.Id).ToListAsync(ct);
+
+    /// <summary>The next edition exactly as subscribers will see it, or nothing when nothing is picked.</summary>
+    public async Task<IReadOnlyList<string>> PreviewAsync(BotDbContext db, string language, CancellationToken ct)
+    {
+        var picked = await PickedAsync(db, ct);
+        if (picked.Count == 0)
+        {
+            return [];
+        }
+
+        var number = (await db.Editions.MaxAsync(e => (int?)e.Number, ct) ?? 0) + 1;
+        return renderer.Render(number, Today(), picked.Select(Snapshot).ToList(), language, options.Value.Zone);
+    }
+
+    /// <summary>Releases the next edition; null when nothing is picked. Items, parts and article states are saved together.</summary>
+    public async Task<Edition?> ReleaseAsync(BotDbContext db, long? releasedBy, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var picked = await PickedAsync(db, ct);
+        if (picked.Count == 0)
+        {
+            LogNothingPicked(logger);
+            return null;
+        }
+
+        var edition = new Edition
+        {
+            Number = (await db.Editions.MaxAsync(e => (int?)e.Number, ct) ?? 0) + 1,
+            Date = Today(),
+            ReleasedAt = time.GetUtcNow().UtcDateTime,
+            ReleasedBy = releasedBy,
+            Items = picked.Select(Snapshot).ToList(),
+        };
+        foreach (var (language, _) in Localizer.Languages)
+        {
+            var parts = renderer.Render(edition.Number, edition.Date, edition.Items, language, options.Value.Zone);
+            edition.Parts.AddRange(parts.Select((html, index) => new EditionPart { Language = language, Index = index, Html = html }));
+        }
+
+        db.Editions.Add(edition);
+        await db.SaveChangesAsync(ct);
+        foreach (var article in picked)
+        {
+            article.State = CandidateState.Published;
+            article.EditionId = edition.Id;
+            article.PickOrder = null;
+        }
+
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        LogReleased(logger, edition.Number, edition.Items.Count, releasedBy is null ? "schedule" : "an editor");
+        return edition;
+    }
+
+    public static Task<Edition?> LatestAsync(BotDbContext db, CancellationToken ct) =>
+        db.Editions.AsNoTracking().Include(e => e.Parts).OrderByDescending(e => e.Number).FirstOrDefaultAsync(ct);
+
+    /// <summary>Who gets an edition when: each subscriber at their hour in their zone, or at release for "as soon as released".</summary>
+    public async Task<IReadOnlyList<(int ReaderId, string Language, DateTimeOffset DueAt)>> DeliveryPlanAsync(BotDbContext db, Edition edition, CancellationToken ct)
+    {
+        var released = new DateTimeOffset(DateTime.SpecifyKind(edition.ReleasedAt, DateTimeKind.Utc));
+        var subscribers = await db.Readers.AsNoTracking().Where(r => r.SealedChatId != null)
+            .Select(r => new { r.Id, r.Language, r.TimeZone, r.DigestHour }).ToListAsync(ct);
+        return subscribers
+            .Select(r => (r.Id, r.Language, DeliverySchedule.DueAt(released, r.DigestHour, TimeZones.Find(r.TimeZone) ?? options.Value.Zone)))
+            .ToList();
+    }
+
+    private DateOnly Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), options.Value.Zone).DateTime);
+
+    private static EditionItem Snapshot(Article article, int position) => new()
+    {
+        Position = position,
+        Kind = article.Kind,
+        Title = article.Title,
+        Url = article.Url,
+        Source = article.Source,
+        PublishedAt = article.PublishedAt,
+        Summary = article.Summary,
+    };
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Edition {Number} released with {Items} items by {ReleasedBy}")]
+    private static partial void LogReleased(ILogger logger, int number, int items, string releasedBy);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "No edition released: nothing is picked")]
+    private static partial void LogNothingPicked(ILogger logger);
+}
+
+internal static class DeliverySchedule
+{
+    /// <summary>
+    /// The first moment at or after <paramref name="released"/> when it is <paramref name="hour"/>:00 in <paramref name="zone"/>;
+    /// the release itself when no hour is chosen.
+    /// </summary>
+    public static DateTimeOffset DueAt(DateTimeOffset released, int? hour, TimeZoneInfo zone) =>
+        hour is { } h ? Next(released, TimeSpan.FromHours(h), zone, inclusive: true) : released;
+
+    /// <summary>
+    /// The next instant whose local time in <paramref name="zone"/> is <paramref name="timeOfDay"/>. A local time skipped by a
+    /// DST change counts from the first valid instant after it.
+    /// </summary>
+    public static DateTimeOffset Next(DateTimeOffset from, TimeSpan timeOfDay, TimeZoneInfo zone, bool inclusive)
+    {
+        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime;
+        for (var day = 0; day < 3; day++)
+        {
+            var candidate = DateTime.SpecifyKind(local.Date.AddDays(day).Add(timeOfDay), DateTimeKind.Unspecified);
+            while (zone.IsInvalidTime(candidate))
+            {
+                candidate = candidate.AddMinutes(15);
+            }
+
+            var utc = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(candidate, zone), TimeSpan.Zero);
+            if (utc > from || (inclusive && utc == from))
+            {
+                return utc;
+            }
+        }
+
+        throw new InvalidOperationException("No such local time within three days.");
+    }
+}
+
+/// <summary>Releases the edition at <c>Digest:EditionTime</c> in <c>Digest:TimeZone</c>, every day.</summary>
+internal sealed partial class EditionScheduler(IServiceScopeFactory scopes, EditionService editions, IOptions<DigestOptions> options, TimeProvider time, ILogger<EditionScheduler> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            var next = NextRelease(now, options.Value.Time, options.Value.Zone);
+            await Task.Delay(next - now, time, stoppingToken);
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await editions.ReleaseAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), null, stoppingToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
+            {
+                LogFailed(logger, e);
+            }
+        }
+    }
+
+    internal static DateTimeOffset NextRelease(DateTimeOffset now, TimeOnly at, TimeZoneInfo zone) =>
+        DeliverySchedule.Next(now, at.ToTimeSpan(), zone, inclusive: false);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The scheduled edition could not be released")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
