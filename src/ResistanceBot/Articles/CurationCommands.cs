@@ -95,7 +95,15 @@ internal sealed class AddFeedCommand(FeedService feeds, IOptions<ArticlesOptions
         }
 
         var now = context.Time.GetUtcNow().UtcDateTime;
-        var feed = new Feed { Url = url.AbsoluteUri, AddedBy = context.UserId, AddedAt = now, NextPollAt = now, IntervalMinutes = options.Value.PollIntervalMinutes };
+        // Not due yet: it is polled right here, and the background poller must not read it at the same moment.
+        var feed = new Feed
+        {
+            Url = url.AbsoluteUri,
+            AddedBy = context.UserId,
+            AddedAt = now,
+            NextPollAt = now.AddMinutes(options.Value.PollIntervalMinutes),
+            IntervalMinutes = options.Value.PollIntervalMinutes,
+        };
         context.Db.Feeds.Add(feed);
         await context.Db.SaveChangesAsync(ct);
         var outcome = await feeds.PollAsync(context.Db, feed, ct);

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using System.ServiceModel.Syndication;
 using System.Text;
 using System.Xml;
@@ -39,7 +40,7 @@ internal static class FeedParser
             reader.MoveToContent();
             return (reader.LocalName, reader.NamespaceURI) switch
             {
-                ("rss", _) => FromSyndication(new Rss20FeedFormatter(), reader, feedUrl, now),
+                ("rss", _) => FromSyndication(new Rss20FeedFormatter(), AsRss20(reader), feedUrl, now),
                 ("feed", AtomNs) => FromSyndication(new Atom10FeedFormatter(), reader, feedUrl, now),
                 ("RDF", RdfNs) => FromRdf(XDocument.Load(reader), feedUrl, now),
                 ("html", _) => throw new FeedFormatException("not a feed: the address returns a web page"),
@@ -50,6 +51,20 @@ internal static class FeedParser
         {
             throw new FeedFormatException($"not a feed: the XML is broken at line {e.LineNumber}");
         }
+        catch (Exception e) when (e is NotSupportedException or FormatException or ArgumentException or InvalidOperationException or SerializationException)
+        {
+            // Syndication's own complaints (an element where it wants another); the message names no reader.
+            throw new FeedFormatException("not a feed: " + PlainText.Cut(e.Message, 150));
+        }
+    }
+
+    /// <summary>RSS 0.91, 0.92 and versionless feeds are RSS 2.0 for reading purposes; Syndication refuses anything but "2.0".</summary>
+    private static XmlReader AsRss20(XmlReader reader)
+    {
+        var document = XDocument.Load(reader);
+        document.Root!.SetAttributeValue("version", "2.0");
+        // Re-read as text: Syndication's extension readers do not work over an XNodeReader.
+        return XmlReader.Create(new StringReader(document.ToString(SaveOptions.DisableFormatting)), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore, XmlResolver = null });
     }
 
     private static XmlReader CreateReader(byte[] content, string? httpCharset)
