@@ -151,10 +151,24 @@ internal static class FeedDates
 {
     private static readonly Dictionary<string, string> Zones = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["GMT"] = "+00:00", ["UT"] = "+00:00", ["UTC"] = "+00:00", ["Z"] = "+00:00",
-        ["EST"] = "-05:00", ["EDT"] = "-04:00", ["CST"] = "-06:00", ["CDT"] = "-05:00",
-        ["MST"] = "-07:00", ["MDT"] = "-06:00", ["PST"] = "-08:00", ["PDT"] = "-07:00",
-        ["MSK"] = "+03:00", ["EET"] = "+02:00", ["EEST"] = "+03:00", ["CET"] = "+01:00", ["CEST"] = "+02:00", ["BST"] = "+01:00",
+        ["GMT"] = "+00:00",
+        ["UT"] = "+00:00",
+        ["UTC"] = "+00:00",
+        ["Z"] = "+00:00",
+        ["EST"] = "-05:00",
+        ["EDT"] = "-04:00",
+        ["CST"] = "-06:00",
+        ["CDT"] = "-05:00",
+        ["MST"] = "-07:00",
+        ["MDT"] = "-06:00",
+        ["PST"] = "-08:00",
+        ["PDT"] = "-07:00",
+        ["MSK"] = "+03:00",
+        ["EET"] = "+02:00",
+        ["EEST"] = "+03:00",
+        ["CET"] = "+01:00",
+        ["CEST"] = "+02:00",
+        ["BST"] = "+01:00",
     };
 
     private static readonly string[] Formats =
