@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ResistanceBot.Delivery;
 using ResistanceBot.Staff;
 using ResistanceBot.Telegram;
 
@@ -65,21 +66,26 @@ internal sealed class PreviewCommand(EditionService editions) : ICommandHandler
 }
 
 /// <summary>/publish: releases the next edition now instead of at the scheduled time.</summary>
-internal sealed class PublishCommand(EditionService editions) : ICommandHandler
+internal sealed class PublishCommand(EditionService editions, DeliveryProgress progress) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        var edition = await editions.ReleaseAsync(context.Db, context.UserId, ct);
-        if (edition is null)
+        var release = await editions.ReleaseAsync(context.Db, context.UserId, ct);
+        if (release is null)
         {
             await context.ReplyAsync(context.T("preview.none"), ct: ct);
             return;
         }
 
-        var plan = await editions.DeliveryPlanAsync(context.Db, edition, ct);
-        var released = new DateTimeOffset(DateTime.SpecifyKind(edition.ReleasedAt, DateTimeKind.Utc));
-        var now = plan.Count(p => p.DueAt <= released);
+        var (edition, now, later) = release;
         await context.AuditAsync("publish", "edition:" + edition.Number, ct: ct);
-        await context.ReplyAsync(context.T("publish.done", edition.Number, edition.Items.Count, now, plan.Count - now), ct: ct);
+        await context.ReplyAsync(context.T("publish.done", edition.Number, edition.Items.Count, now, later), ct: ct);
+        var figures = await progress.FiguresAsync(context.Db, edition.Id, ct);
+        var sent = await context.ReplyAsync(progress.Text(context.Language, edition.Number, figures, null), ct: ct);
+        if (sent.Ok)
+        {
+            progress.Track(context.Db, edition.Id, context.ChatId, sent.MessageId, context.Language, figures.Sent);
+            await context.Db.SaveChangesAsync(ct);
+        }
     }
 }

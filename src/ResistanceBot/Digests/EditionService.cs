@@ -1,14 +1,22 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Articles;
+using ResistanceBot.Delivery;
 using ResistanceBot.Localization;
 using ResistanceBot.Storage;
-using ResistanceBot.Subscriptions;
 
 namespace ResistanceBot.Digests;
 
-/// <summary>Assembles the next edition from the picked candidates, previews it, releases it, and says who gets it when.</summary>
-internal sealed partial class EditionService(EditionRenderer renderer, IOptions<DigestOptions> options, TimeProvider time, ILogger<EditionService> logger)
+internal sealed record Release(Edition Edition, int DueNow, int DueLater);
+
+/// <summary>Assembles the next edition from the picked candidates, previews it, releases it with its deliveries.</summary>
+internal sealed partial class EditionService(
+    EditionRenderer renderer,
+    Outbox outbox,
+    OutboxSignal signal,
+    IOptions<DigestOptions> options,
+    TimeProvider time,
+    ILogger<EditionService> logger)
 {
     /// <summary>The picked candidates, in the order they will appear.</summary>
     public static Task<List<Article>> PickedAsync(BotDbContext db, CancellationToken ct) =>
@@ -27,8 +35,11 @@ internal sealed partial class EditionService(EditionRenderer renderer, IOptions<
         return renderer.Render(number, Today(), picked.Select(Snapshot).ToList(), language, options.Value.Zone);
     }
 
-    /// <summary>Releases the next edition; null when nothing is picked. Items, parts and article states are saved together.</summary>
-    public async Task<Edition?> ReleaseAsync(BotDbContext db, long? releasedBy, CancellationToken ct)
+    /// <summary>
+    /// Releases the next edition; null when nothing is picked. Items, parts, article states and one outbox row per part and
+    /// subscriber are saved in one transaction: a crash leaves either no edition or an edition with all its deliveries.
+    /// </summary>
+    public async Task<Release?> ReleaseAsync(BotDbContext db, long? releasedBy, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var picked = await PickedAsync(db, ct);
@@ -62,24 +73,15 @@ internal sealed partial class EditionService(EditionRenderer renderer, IOptions<
         }
 
         await db.SaveChangesAsync(ct);
+        var (dueNow, dueLater) = await outbox.EnqueueEditionAsync(db, edition, ct);
         await transaction.CommitAsync(ct);
-        LogReleased(logger, edition.Number, edition.Items.Count, releasedBy is null ? "schedule" : "an editor");
-        return edition;
+        signal.Wake();
+        LogReleased(logger, edition.Number, edition.Items.Count, releasedBy is null ? "schedule" : "an editor", dueNow + dueLater);
+        return new Release(edition, dueNow, dueLater);
     }
 
     public static Task<Edition?> LatestAsync(BotDbContext db, CancellationToken ct) =>
         db.Editions.AsNoTracking().Include(e => e.Parts).OrderByDescending(e => e.Number).FirstOrDefaultAsync(ct);
-
-    /// <summary>Who gets an edition when: each subscriber at their hour in their zone, or at release for "as soon as released".</summary>
-    public async Task<IReadOnlyList<(int ReaderId, string Language, DateTimeOffset DueAt)>> DeliveryPlanAsync(BotDbContext db, Edition edition, CancellationToken ct)
-    {
-        var released = new DateTimeOffset(DateTime.SpecifyKind(edition.ReleasedAt, DateTimeKind.Utc));
-        var subscribers = await db.Readers.AsNoTracking().Where(r => r.SealedChatId != null)
-            .Select(r => new { r.Id, r.Language, r.TimeZone, r.DigestHour }).ToListAsync(ct);
-        return subscribers
-            .Select(r => (r.Id, r.Language, DeliverySchedule.DueAt(released, r.DigestHour, TimeZones.Find(r.TimeZone) ?? options.Value.Zone)))
-            .ToList();
-    }
 
     private DateOnly Today() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), options.Value.Zone).DateTime);
 
@@ -94,8 +96,8 @@ internal sealed partial class EditionService(EditionRenderer renderer, IOptions<
         Summary = article.Summary,
     };
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Edition {Number} released with {Items} items by {ReleasedBy}")]
-    private static partial void LogReleased(ILogger logger, int number, int items, string releasedBy);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Edition {Number} released with {Items} items by {ReleasedBy} for {Subscribers} subscribers")]
+    private static partial void LogReleased(ILogger logger, int number, int items, string releasedBy, int subscribers);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "No edition released: nothing is picked")]
     private static partial void LogNothingPicked(ILogger logger);
@@ -137,8 +139,14 @@ internal static class DeliverySchedule
 }
 
 /// <summary>Releases the edition at <c>Digest:EditionTime</c> in <c>Digest:TimeZone</c>, every day.</summary>
-internal sealed partial class EditionScheduler(IServiceScopeFactory scopes, EditionService editions, IOptions<DigestOptions> options, TimeProvider time, ILogger<EditionScheduler> logger)
-    : BackgroundService
+internal sealed partial class EditionScheduler(
+    IServiceScopeFactory scopes,
+    EditionService editions,
+    DeliveryProgress progress,
+    Staff.StaffDirectory staff,
+    IOptions<DigestOptions> options,
+    TimeProvider time,
+    ILogger<EditionScheduler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -150,7 +158,15 @@ internal sealed partial class EditionScheduler(IServiceScopeFactory scopes, Edit
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await editions.ReleaseAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), null, stoppingToken);
+                var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+                if (await editions.ReleaseAsync(db, null, stoppingToken) is { } release)
+                {
+                    // No editor pressed /publish: every editor and admin gets the progress message.
+                    var editors = (await staff.ListAsync(db, stoppingToken))
+                        .Where(s => s.Role is Staff.StaffRole.Editor or Staff.StaffRole.Admin)
+                        .Select(s => (s.UserId, Localizer.Default));
+                    await progress.AnnounceAsync(db, release.Edition, editors, stoppingToken);
+                }
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
             {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ResistanceBot.Articles;
+using ResistanceBot.Delivery;
 using ResistanceBot.Digests;
 using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
@@ -46,6 +47,7 @@ internal static class BotApp
         services.AddSingleton<Localizer>();
         // Telegram first: its token is the first thing a newcomer is told to set.
         services.AddTelegram(configuration);
+        services.AddDelivery(configuration);
         services.AddPrivacy(configuration);
         services.AddStorage(configuration);
         services.AddStaff(configuration);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Articles;
+using ResistanceBot.Delivery;
 using ResistanceBot.Digests;
 using ResistanceBot.Staff;
 using ResistanceBot.Subscriptions;
@@ -28,6 +29,12 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<Feed> Feeds => Set<Feed>();
 
     public DbSet<Edition> Editions => Set<Edition>();
+
+    public DbSet<EditionPart> EditionParts => Set<EditionPart>();
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    public DbSet<ProgressMessage> ProgressMessages => Set<ProgressMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);

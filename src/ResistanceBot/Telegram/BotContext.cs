@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Delivery;
 using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
 using ResistanceBot.Staff;

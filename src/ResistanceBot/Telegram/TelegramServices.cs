@@ -11,7 +11,6 @@ internal static class TelegramServices
     {
         services.AddOptions<TelegramOptions>().Bind(configuration.GetSection(TelegramOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>();
-        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         // The token is part of every Bot API URL: this client logs no requests, so the token never reaches a log.
         services.AddHttpClient(HttpClientName).RemoveAllLoggers();
@@ -24,9 +23,6 @@ internal static class TelegramServices
             return new TelegramBotClient(new TelegramBotClientOptions(o.BotToken!, o.ApiBaseUrl) { RetryThreshold = 0, RetryCount = 0 }, http);
         });
 
-        services.AddSingleton<SendLimiter>();
-        services.AddSingleton<FloodGate>();
-        services.AddSingleton<BotSender>();
         services.AddSingleton<BotIdentity>();
         services.AddSingleton<UpdateLog>();
         services.AddSingleton<UpdateDispatcher>();

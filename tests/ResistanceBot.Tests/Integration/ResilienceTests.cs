@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using ResistanceBot.Delivery;
 using ResistanceBot.Telegram;
 using ResistanceBot.Tests.Infrastructure;
 

@@ -41,7 +41,7 @@ public sealed partial class LocalizationTests
         {
             foreach (var key in localizer.All(language).Keys)
             {
-                var html = localizer.Format(language, key, "<&>", "x", "y", "z", "w", "v");
+                var html = localizer.Format(language, key, ["<&>", .. Enumerable.Range(1, 9).Select(i => (object?)("x" + i))]);
                 var parsed = TelegramHtml.Parse(html);
                 Assert.True(TelegramHtml.CodePointLength(parsed.Text) <= 4096, key);
             }

@@ -142,6 +142,104 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("feeds", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Delivery.OutboxMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("EditionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotBefore")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PartIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ReaderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedChatId")
+                        .HasMaxLength(64)
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SealedHtml")
+                        .HasMaxLength(40000)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("SentAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SentMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReaderId", "State");
+
+                    b.HasIndex("State", "NotBefore");
+
+                    b.HasIndex("EditionId", "ReaderId", "PartIndex");
+
+                    b.ToTable("outbox", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Delivery.ProgressMessage", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Done")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EditionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LastSent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Done");
+
+                    b.ToTable("delivery_progress", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Digests.Edition", b =>
                 {
                     b.Property<int>("Id")

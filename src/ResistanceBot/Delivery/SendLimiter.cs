@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
-namespace ResistanceBot.Telegram;
+namespace ResistanceBot.Delivery;
 
 /// <summary>
 /// Telegram's flood limits as rate limiters: a global ceiling (<c>Delivery:MessagesPerSecond</c>), about one message per second

@@ -1,4 +1,5 @@
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -6,7 +7,7 @@ using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
 
-namespace ResistanceBot.Telegram;
+namespace ResistanceBot.Delivery;
 
 internal enum SendStatus
 {
@@ -66,6 +67,23 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
                         LogRetrying(logger, args.AttemptNumber + 1, code, args.RetryDelay.TotalMilliseconds);
                     }
 
+                    return ValueTask.CompletedTask;
+                },
+            })
+            // Inside the retry: when most calls fail, stop calling a dead API for a while; the retry does not retry a broken circuit.
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<ApiRequestException>(e => e.ErrorCode >= 500)
+                    .Handle<RequestException>(e => e is not ApiRequestException)
+                    .Handle<HttpRequestException>(),
+                FailureRatio = 0.5,
+                MinimumThroughput = 20,
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                BreakDuration = TimeSpan.FromSeconds(10),
+                OnOpened = args =>
+                {
+                    LogCircuitOpened(logger, args.BreakDuration.TotalSeconds);
                     return ValueTask.CompletedTask;
                 },
             })
@@ -135,6 +153,10 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             LogRefused(logger, method, e.ErrorCode, e.Message);
             return new SendOutcome(SendStatus.Rejected, Error: e.Message);
         }
+        catch (BrokenCircuitException)
+        {
+            return new SendOutcome(SendStatus.Failed, Error: "the Bot API is failing; calls paused");
+        }
         catch (Exception e) when (e is RequestException or HttpRequestException)
         {
             LogGaveUp(logger, method, ErrorCode(e), e.GetType().Name);
@@ -143,6 +165,9 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
     }
 
     private static int ErrorCode(Exception? e) => e is ApiRequestException api ? api.ErrorCode : 0;
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Error, Message = "Most Bot API calls are failing: calls pause for {Seconds} s")]
+    private static partial void LogCircuitOpened(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Telegram asked for a flood wait of {Seconds} s; all sends pause")]
     private static partial void LogFloodWait(ILogger logger, int seconds);

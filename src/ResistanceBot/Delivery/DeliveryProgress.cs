@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using ResistanceBot.Digests;
+using ResistanceBot.Localization;
+using ResistanceBot.Storage;
+using ResistanceBot.Telegram;
+
+namespace ResistanceBot.Delivery;
+
+/// <summary>A staff message that shows an edition's delivery as it goes; edited in place. Staff chat ids are not secret.</summary>
+internal sealed class ProgressMessage
+{
+    public int Id { get; set; }
+
+    public int EditionId { get; set; }
+
+    public long ChatId { get; set; }
+
+    public int MessageId { get; set; }
+
+    public required string Language { get; set; }
+
+    public bool Done { get; set; }
+
+    public int LastSent { get; set; }
+
+    public DateTime LastAt { get; set; }
+}
+
+internal sealed class ProgressMessageConfiguration : IEntityTypeConfiguration<ProgressMessage>
+{
+    public void Configure(EntityTypeBuilder<ProgressMessage> builder)
+    {
+        builder.ToTable("delivery_progress");
+        builder.HasKey(p => p.Id);
+        builder.Property(p => p.Language).HasMaxLength(8);
+        builder.HasIndex(p => p.Done);
+    }
+}
+
+internal sealed record DeliveryFigures(int Total, int Sent, int Failed, int Dropped, int PendingDue, int PendingLater)
+{
+    public int Pending => PendingDue + PendingLater;
+}
+
+/// <summary>Counts an edition's deliveries and words them for staff.</summary>
+internal sealed class DeliveryProgress(Localizer strings, BotSender sender, TimeProvider time)
+{
+    public async Task<DeliveryFigures> FiguresAsync(BotDbContext db, int editionId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var counts = await db.Outbox.Where(o => o.EditionId == editionId)
+            .GroupBy(o => new { o.State, Due = o.NotBefore <= now })
+            .Select(g => new { g.Key.State, g.Key.Due, Count = g.Count() })
+            .ToListAsync(ct);
+        int Count(OutboxState state, bool? due = null) => counts.Where(c => c.State == state && (due is null || c.Due == due)).Sum(c => c.Count);
+        return new DeliveryFigures(
+            counts.Sum(c => c.Count), Count(OutboxState.Sent), Count(OutboxState.Failed), Count(OutboxState.Dropped),
+            Count(OutboxState.Pending, true), Count(OutboxState.Pending, false));
+    }
+
+    public string Text(string language, int number, DeliveryFigures f, double? rate)
+    {
+        var text = new StringBuilder();
+        if (f.PendingDue == 0)
+        {
+            text.Append(strings.Format(language, "progress.done", number, f.Sent, f.Total, f.Failed, f.Dropped));
+        }
+        else
+        {
+            var eta = rate is > 0 ? TimeSpan.FromSeconds(f.PendingDue / rate.Value) : (TimeSpan?)null;
+            text.Append(strings.Format(language, "progress.running", number, f.Sent, f.Total, f.Failed, f.Dropped,
+                (rate ?? 0).ToString("0.#", CultureInfo.InvariantCulture),
+                eta is { } e ? e.ToString(e.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "…"));
+        }
+
+        if (f.PendingLater > 0)
+        {
+            text.Append('\n').Append(strings.Format(language, "progress.later", f.PendingLater));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Sends the first progress message to each staff chat and remembers it for the reporter to edit.</summary>
+    public async Task AnnounceAsync(BotDbContext db, Edition edition, IEnumerable<(long ChatId, string Language)> staff, CancellationToken ct)
+    {
+        var figures = await FiguresAsync(db, edition.Id, ct);
+        foreach (var (chatId, language) in staff)
+        {
+            var outcome = await sender.SendTextAsync(chatId, Text(language, edition.Number, figures, null), ct: ct);
+            if (outcome.Ok)
+            {
+                Track(db, edition.Id, chatId, outcome.MessageId, language, figures.Sent);
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public void Track(BotDbContext db, int editionId, long chatId, int messageId, string language, int sent) =>
+        db.ProgressMessages.Add(new ProgressMessage
+        {
+            EditionId = editionId,
+            ChatId = chatId,
+            MessageId = messageId,
+            Language = language,
+            LastSent = sent,
+            LastAt = time.GetUtcNow().UtcDateTime,
+        });
+}
+
+/// <summary>Every few seconds, edits the progress messages of editions still going out: sent / total, failed, blocked, rate, ETA.</summary>
+internal sealed partial class DeliveryProgressReporter(
+    IServiceScopeFactory scopes,
+    DeliveryProgress progress,
+    BotSender sender,
+    TimeProvider time,
+    ILogger<DeliveryProgressReporter> logger) : BackgroundService
+{
+    private static readonly TimeSpan Every = TimeSpan.FromSeconds(3);
+    private readonly Dictionary<int, string> _shown = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Every, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await ReportAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
+            {
+                LogFailed(logger, e);
+            }
+        }
+    }
+
+    internal async Task ReportAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+        var open = await db.ProgressMessages.Where(p => !p.Done).ToListAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var group in open.GroupBy(p => p.EditionId))
+        {
+            var figures = await progress.FiguresAsync(db, group.Key, ct);
+            var number = await db.Editions.Where(e => e.Id == group.Key).Select(e => e.Number).FirstAsync(ct);
+            foreach (var message in group)
+            {
+                var seconds = (now - message.LastAt).TotalSeconds;
+                double? rate = seconds > 0.5 ? (figures.Sent - message.LastSent) / seconds : null;
+                var text = progress.Text(message.Language, number, figures, rate);
+                if (!_shown.TryGetValue(message.Id, out var shown) || shown != text)
+                {
+                    var outcome = await sender.EditTextAsync(message.ChatId, message.MessageId, text, ct: ct);
+                    _shown[message.Id] = text;
+                    if (outcome.Status is SendStatus.RecipientGone or SendStatus.Rejected)
+                    {
+                        message.Done = true; // the message is gone or the chat is; stop editing it
+                    }
+                }
+
+                message.LastSent = figures.Sent;
+                message.LastAt = now;
+                if (figures.Pending == 0)
+                {
+                    message.Done = true;
+                    _shown.Remove(message.Id);
+                }
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Delivery progress could not be reported")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>/stats: subscribers, and the last editions' delivery figures.</summary>
+internal sealed class StatsCommand(DeliveryProgress progress) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var db = context.Db;
+        var byLanguage = await db.Readers.Where(r => r.SealedChatId != null).GroupBy(r => r.Language)
+            .Select(g => new { Language = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var readers = await db.Readers.CountAsync(ct);
+        var text = new StringBuilder(context.T("stats.title")).Append("\n\n")
+            .Append(context.T("stats.subscribers", byLanguage.Sum(l => l.Count),
+                string.Join(", ", byLanguage.OrderBy(l => l.Language, StringComparer.Ordinal).Select(l => $"{l.Language} {l.Count}")), readers));
+        var editions = await db.Editions.AsNoTracking().OrderByDescending(e => e.Number).Take(5).ToListAsync(ct);
+        text.Append("\n\n").Append(context.T(editions.Count == 0 ? "stats.editions.none" : "stats.editions"));
+        foreach (var edition in editions)
+        {
+            var f = await progress.FiguresAsync(db, edition.Id, ct);
+            text.Append('\n').Append(context.T("stats.edition", edition.Number, edition.ReleasedAt.ToString("dd.MM HH:mm", CultureInfo.InvariantCulture),
+                f.Sent, f.Total, f.Failed, f.Dropped, f.Pending));
+        }
+
+        await context.ReplyAsync(text.ToString(), ct: ct);
+    }
+}

@@ -1,0 +1,282 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Privacy;
+using ResistanceBot.Storage;
+
+namespace ResistanceBot.Delivery;
+
+/// <summary>Wakes the fan-out worker when rows are written, instead of waiting for its next look.</summary>
+internal sealed class OutboxSignal : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public void Wake()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+
+    public void Dispose() => _signal.Dispose();
+}
+
+/// <summary>
+/// Drains the outbox: claims due rows in batches (never a later part of an edition before the earlier one was sent), sends
+/// them through <see cref="BotSender"/> with <c>Delivery:Parallelism</c> in flight, and records each small chunk's outcomes at
+/// once, so a crash can send again only what was in flight. 403 unsubscribes the reader and drops their rows; 400 is final;
+/// transient failures come back later with backoff.
+/// </summary>
+internal sealed partial class FanOutWorker(
+    IServiceScopeFactory scopes,
+    BotSender sender,
+    DataSealer sealer,
+    OutboxSignal signal,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<FanOutWorker> logger) : BackgroundService
+{
+    private const int BatchSize = 512;
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<(int Edition, string Language, int Index), string> _parts = [];
+
+    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await ReleaseStaleClaimsAsync(stoppingToken);
+        var pause = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (claimed, failedAll) = await RunBatchAsync(stoppingToken);
+                pause = failedAll ? Backoff(pause) : TimeSpan.Zero;
+                if (pause > TimeSpan.Zero)
+                {
+                    LogPaused(logger, pause.TotalSeconds);
+                    await Task.Delay(pause, time, stoppingToken);
+                }
+                else if (claimed == 0)
+                {
+                    await signal.WaitAsync(IdleLook, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
+            {
+                LogDatabase(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken);
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(TimeSpan previous) =>
+        previous == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(30, previous.TotalSeconds * 2));
+
+    /// <summary>One instance sends (a PostgreSQL deployment elects it); rows it finds claimed were left by a crash.</summary>
+    private async Task ReleaseStaleClaimsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+        var released = await db.Outbox.Where(o => o.State == OutboxState.Pending && o.ClaimedUntil != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.ClaimedUntil, (DateTime?)null), ct);
+        if (released > 0)
+        {
+            LogResumed(logger, released);
+        }
+    }
+
+    /// <returns>How many rows were claimed, and whether every send failed (Telegram unreachable: pause).</returns>
+    internal async Task<(int Claimed, bool FailedAll)> RunBatchAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var batch = await ClaimAsync(db, now, ct);
+        if (batch.Count == 0)
+        {
+            return (0, false);
+        }
+
+        await LoadPartsAsync(db, batch, ct);
+        var chunkSize = options.Value.Parallelism;
+        var failures = 0;
+        using var limiter = new SemaphoreSlim(options.Value.Parallelism);
+        foreach (var chunk in batch.Chunk(chunkSize * 2))
+        {
+            var outcomes = await Task.WhenAll(chunk.Select(async row =>
+            {
+                await limiter.WaitAsync(ct);
+                try
+                {
+                    return (Row: row, Outcome: await SendAsync(row, ct));
+                }
+                finally
+                {
+                    limiter.Release();
+                }
+            }));
+            failures += outcomes.Count(o => o.Outcome.Status == SendStatus.Failed);
+            await RecordAsync(db, outcomes, ct);
+        }
+
+        return (batch.Count, failures == batch.Count);
+    }
+
+    private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, CancellationToken ct)
+    {
+        var due = db.Outbox.Where(o => o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
+        // A later part waits while an earlier part of the same edition for the same reader is still pending: parts arrive in order.
+        var ready = due.Where(o => o.EditionId == null
+            || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId == o.ReaderId && p.PartIndex < o.PartIndex && p.State == OutboxState.Pending));
+        var rows = await (
+            from o in ready.OrderBy(o => o.NotBefore).ThenBy(o => o.Id).Take(BatchSize)
+            join r in db.Readers on o.ReaderId equals r.Id into readers
+            from r in readers.DefaultIfEmpty()
+            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts))
+            .AsNoTracking()
+            .ToListAsync(ct);
+        if (rows.Count > 0)
+        {
+            var ids = rows.Select(r => r.Id).ToList();
+            var until = now.Add(Lease);
+            await db.Outbox.Where(o => ids.Contains(o.Id)).ExecuteUpdateAsync(s => s.SetProperty(o => o.ClaimedUntil, until), ct);
+        }
+
+        return rows;
+    }
+
+    private async Task LoadPartsAsync(BotDbContext db, List<Row> batch, CancellationToken ct)
+    {
+        var missing = batch.Where(r => r.EditionId is { } e && !_parts.ContainsKey((e, r.Language!, r.PartIndex))).Select(r => r.EditionId!.Value).Distinct().ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        if (_parts.Count > 200)
+        {
+            _parts.Clear(); // old editions; the current one is loaded again below
+        }
+
+        foreach (var part in await db.EditionParts.AsNoTracking().Where(p => missing.Contains(p.EditionId)).ToListAsync(ct))
+        {
+            _parts[(part.EditionId, part.Language, part.Index)] = part.Html;
+        }
+    }
+
+    private async Task<SendOutcome> SendAsync(Row row, CancellationToken ct)
+    {
+        long chatId;
+        string html;
+        try
+        {
+            if (row.EditionId is { } edition)
+            {
+                if (row.ReaderChatSeal is null)
+                {
+                    return new SendOutcome(SendStatus.RecipientGone, Error: "unsubscribed");
+                }
+
+                chatId = sealer.OpenInt64(row.ReaderChatSeal, Purposes.SubscriberChat);
+                if (!_parts.TryGetValue((edition, row.Language!, row.PartIndex), out html!))
+                {
+                    return new SendOutcome(SendStatus.Rejected, Error: "the edition part is missing");
+                }
+            }
+            else
+            {
+                chatId = sealer.OpenInt64(row.ChatSeal!, Outbox.OneOffPurpose);
+                html = System.Text.Encoding.UTF8.GetString(sealer.Open(row.HtmlSeal!, Outbox.OneOffPurpose));
+            }
+        }
+        catch (CryptographicException)
+        {
+            return new SendOutcome(SendStatus.Rejected, Error: "sealed with a key that is no longer configured");
+        }
+
+        return await sender.SendTextAsync(chatId, html, ct: ct);
+    }
+
+    private async Task RecordAsync(BotDbContext db, (Row Row, SendOutcome Outcome)[] outcomes, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var gone = new HashSet<int>();
+        foreach (var (row, outcome) in outcomes)
+        {
+            var stub = new OutboxMessage { Id = row.Id, ClaimedUntil = DateTime.MinValue };
+            db.Outbox.Attach(stub);
+            stub.ClaimedUntil = null; // differs from the attached value, so EF writes it
+            switch (outcome.Status)
+            {
+                case SendStatus.Sent:
+                    stub.State = OutboxState.Sent;
+                    stub.SentAt = now;
+                    stub.SentMessageId = outcome.MessageId;
+                    break;
+                case SendStatus.RecipientGone:
+                    stub.State = OutboxState.Dropped;
+                    stub.LastError = outcome.Error == "unsubscribed" ? "unsubscribed" : "blocked the bot";
+                    if (row.ReaderId is { } reader && outcome.Error != "unsubscribed")
+                    {
+                        gone.Add(reader);
+                    }
+
+                    break;
+                case SendStatus.Rejected:
+                    stub.State = OutboxState.Failed;
+                    stub.LastError = Trim(outcome.Error);
+                    break;
+                default:
+                    var attempts = row.Attempts + 1;
+                    stub.Attempts = attempts;
+                    stub.LastError = Trim(outcome.Error);
+                    if (attempts >= options.Value.MaxAttempts)
+                    {
+                        stub.State = OutboxState.Failed;
+                    }
+                    else
+                    {
+                        stub.NotBefore = now.AddSeconds(Math.Min(1800, 15 * Math.Pow(2, attempts - 1)));
+                    }
+
+                    break;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        if (gone.Count > 0)
+        {
+            // The reader blocked the bot or deleted their account: unsubscribed, and nothing more is sent to them.
+            var ids = gone.ToList();
+            await db.Readers.Where(r => ids.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.SealedChatId, (byte[]?)null), ct);
+            await db.Outbox.Where(o => o.ReaderId != null && ids.Contains(o.ReaderId.Value) && o.State == OutboxState.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OutboxState.Dropped).SetProperty(o => o.LastError, "blocked the bot").SetProperty(o => o.ClaimedUntil, (DateTime?)null), ct);
+            LogUnsubscribed(logger, ids.Count);
+        }
+    }
+
+    private static string? Trim(string? error) => error is { Length: > 300 } ? error[..300] : error;
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Resuming {Count} deliveries left claimed by a previous run")]
+    private static partial void LogResumed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{Count} readers blocked the bot during delivery and were unsubscribed")]
+    private static partial void LogUnsubscribed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Every send of the last batch failed; pausing delivery for {Seconds} s")]
+    private static partial void LogPaused(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Delivery could not reach the database; retrying in 5 s")]
+    private static partial void LogDatabase(ILogger logger, Exception exception);
+}

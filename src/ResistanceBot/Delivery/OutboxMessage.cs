@@ -1,0 +1,72 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ResistanceBot.Delivery;
+
+internal enum OutboxState
+{
+    Pending,
+    Sent,
+
+    /// <summary>Refused by Telegram (400) or out of attempts.</summary>
+    Failed,
+
+    /// <summary>Not sent because the reader unsubscribed or blocked the bot.</summary>
+    Dropped,
+}
+
+/// <summary>
+/// One message to send: an edition part for a subscriber (the chat id is the reader's, read at send time, so an
+/// unsubscribed reader is never written to), or a one-off message whose chat id and text are sealed in the row.
+/// </summary>
+internal sealed class OutboxMessage
+{
+    public long Id { get; set; }
+
+    public int? EditionId { get; set; }
+
+    public int PartIndex { get; set; }
+
+    public int? ReaderId { get; set; }
+
+    public string? Language { get; set; }
+
+    /// <summary>For one-off messages: the chat id, sealed.</summary>
+    public byte[]? SealedChatId { get; set; }
+
+    /// <summary>For one-off messages: the HTML, sealed.</summary>
+    public byte[]? SealedHtml { get; set; }
+
+    /// <summary>Not sent before this instant (the subscriber's chosen hour).</summary>
+    public DateTime NotBefore { get; set; }
+
+    public OutboxState State { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+
+    public int? SentMessageId { get; set; }
+
+    public DateTime? SentAt { get; set; }
+
+    /// <summary>Set while a worker holds the row; a crash leaves it to expire.</summary>
+    public DateTime? ClaimedUntil { get; set; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> builder)
+    {
+        builder.ToTable("outbox");
+        builder.HasKey(o => o.Id);
+        builder.Property(o => o.State).HasConversion<string>().HasMaxLength(16);
+        builder.Property(o => o.Language).HasMaxLength(8);
+        builder.Property(o => o.SealedChatId).HasMaxLength(64);
+        builder.Property(o => o.SealedHtml).HasMaxLength(40_000);
+        builder.Property(o => o.LastError).HasMaxLength(300);
+        builder.HasIndex(o => new { o.State, o.NotBefore });
+        builder.HasIndex(o => new { o.EditionId, o.ReaderId, o.PartIndex });
+        builder.HasIndex(o => new { o.ReaderId, o.State });
+    }
+}

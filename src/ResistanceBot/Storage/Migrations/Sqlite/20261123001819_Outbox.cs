@@ -1,0 +1,89 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ResistanceBot.Storage.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Outbox : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "delivery_progress",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    EditionId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ChatId = table.Column<long>(type: "INTEGER", nullable: false),
+                    MessageId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Language = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    Done = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LastSent = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_delivery_progress", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    EditionId = table.Column<int>(type: "INTEGER", nullable: true),
+                    PartIndex = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReaderId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Language = table.Column<string>(type: "TEXT", maxLength: 8, nullable: true),
+                    SealedChatId = table.Column<byte[]>(type: "BLOB", maxLength: 64, nullable: true),
+                    SealedHtml = table.Column<byte[]>(type: "BLOB", maxLength: 40000, nullable: true),
+                    NotBefore = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
+                    SentMessageId = table.Column<int>(type: "INTEGER", nullable: true),
+                    SentAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ClaimedUntil = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_outbox", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_delivery_progress_Done",
+                table: "delivery_progress",
+                column: "Done");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_EditionId_ReaderId_PartIndex",
+                table: "outbox",
+                columns: new[] { "EditionId", "ReaderId", "PartIndex" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_ReaderId_State",
+                table: "outbox",
+                columns: new[] { "ReaderId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_State_NotBefore",
+                table: "outbox",
+                columns: new[] { "State", "NotBefore" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "delivery_progress");
+
+            migrationBuilder.DropTable(
+                name: "outbox");
+        }
+    }
+}
