@@ -704,6 +704,19 @@ public sealed partial class BotApiEmulator
     private void CheckFloodLocked(ChatState chat)
     {
         var faults = Faults;
+        var now = _options.TimeProvider.GetUtcNow();
+        if (_floods.Count > 0 && _floods[^1] is { } flood && now < flood.End)
+        {
+            flood.SendsDuring++;
+            throw ApiException.TooManyRequests(Math.Max(1, (int)Math.Ceiling((flood.End - now).TotalSeconds)));
+        }
+
+        if (faults.FloodRate > 0 && _random.NextDouble() < faults.FloodRate)
+        {
+            _floods.Add(new FloodWindow(now, now.AddSeconds(faults.RetryAfterSeconds)));
+            throw ApiException.TooManyRequests(faults.RetryAfterSeconds);
+        }
+
         var wait = _rates.TryTake("global", faults.GlobalSendsPerSecond, TimeSpan.FromSeconds(1));
         if (wait is null && chat.Type == "private")
         {

@@ -35,6 +35,7 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
     private int _nextUpdateId;
     private int _heldSends;
     private int _disposed;
+    private readonly List<FloodWindow> _floods = [];
     private int _nextFileNumber = 1;
     private long _nextCallbackId = 4_242_426_734_219_861_423;
     private HashSet<string>? _allowedUpdates;
@@ -143,6 +144,31 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
                 {
                     _chats[id] = new ChatState(id, "private", new EmulatedUser(id, "User"), null);
                 }
+            }
+        }
+    }
+
+    /// <summary>These users have blocked the bot without the bot being told (no my_chat_member): it learns from a 403.</summary>
+    public void BlockSilently(IEnumerable<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        lock (_gate)
+        {
+            foreach (var id in ids)
+            {
+                _chats[id].BlockedBot = true;
+            }
+        }
+    }
+
+    /// <summary>Flood waits imposed so far (<see cref="EmulatorFaults.FloodRate"/>).</summary>
+    public IReadOnlyList<FloodWindow> FloodWindows
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _floods];
             }
         }
     }
@@ -626,6 +652,12 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
 
             var request = await ApiRequest.ReadAsync(http.Request, http.RequestAborted);
             var (result, description) = await InvokeAsync(method.ToLowerInvariant(), request, http.RequestAborted);
+            if (method.StartsWith("send", StringComparison.OrdinalIgnoreCase) && LoseAnswer())
+            {
+                Stats.DroppedAfter();
+                http.Abort();
+                return;
+            }
             var envelope = new JsonObject { ["ok"] = true, ["result"] = result };
             if (description is not null)
             {
@@ -697,6 +729,14 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
         }
 
         return false;
+    }
+
+    private bool LoseAnswer()
+    {
+        lock (_gate)
+        {
+            return Faults.DropAfterSendRate > 0 && _random.NextDouble() < Faults.DropAfterSendRate;
+        }
     }
 
     private static async Task WriteErrorAsync(HttpContext http, ApiException e)

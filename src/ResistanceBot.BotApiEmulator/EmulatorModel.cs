@@ -33,6 +33,16 @@ public sealed record ChatMessage(
         Buttons.SelectMany(r => r).FirstOrDefault(b => b.Text.Contains(label, StringComparison.Ordinal))?.CallbackData;
 }
 
+/// <summary>A global flood wait the emulator imposed, and how many sends still arrived while it lasted.</summary>
+public sealed class FloodWindow(DateTimeOffset start, DateTimeOffset end)
+{
+    public DateTimeOffset Start { get; } = start;
+
+    public DateTimeOffset End { get; } = end;
+
+    public int SendsDuring { get; internal set; }
+}
+
 /// <summary>How the bot answered a button press.</summary>
 public sealed record CallbackAnswer(string QueryId, string? Text, bool ShowAlert);
 
@@ -46,6 +56,7 @@ public sealed class EmulatorStats
     private long _dropped;
     private long _forbidden;
     private long _badRequests;
+    private long _droppedAfterSend;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -61,6 +72,9 @@ public sealed class EmulatorStats
     public long Forbidden => Interlocked.Read(ref _forbidden);
 
     public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    /// <summary>Sends that reached the chat but whose answer was lost: the bot cannot know, and may send them again.</summary>
+    public long DroppedAfterSend => Interlocked.Read(ref _droppedAfterSend);
 
     internal void Request() => Interlocked.Increment(ref _requests);
 
@@ -79,6 +93,8 @@ public sealed class EmulatorStats
     }
 
     internal void Dropped() => Interlocked.Increment(ref _dropped);
+
+    internal void DroppedAfter() => Interlocked.Increment(ref _droppedAfterSend);
 }
 
 internal sealed class ChatState(long id, string type, EmulatedUser? user, string? title)

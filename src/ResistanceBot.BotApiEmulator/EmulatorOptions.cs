@@ -52,6 +52,15 @@ public sealed class EmulatorFaults
     /// <summary>Share of requests (0..1) whose connection is dropped without an answer.</summary>
     public double DropConnectionRate { get; set; }
 
+    /// <summary>
+    /// Share of sends (0..1) that start a global flood wait: that send and every send in the next <see cref="RetryAfterSeconds"/>
+    /// get 429, as Telegram's flood control does. <see cref="BotApiEmulator.FloodWindows"/> records what arrived during each.
+    /// </summary>
+    public double FloodRate { get; set; }
+
+    /// <summary>Share of sends (0..1) that are accepted into the chat and then lose their answer (the connection drops).</summary>
+    public double DropAfterSendRate { get; set; }
+
     /// <summary>Extra time before each method call is answered.</summary>
     public TimeSpan Latency { get; set; }
 

@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Articles;
+using ResistanceBot.Privacy;
+using ResistanceBot.Storage;
+using ResistanceBot.Subscriptions;
+
+namespace ResistanceBot.Tests.Infrastructure;
+
+/// <summary>
+/// Writes subscribers and picked articles straight into a bot's database, exactly as the bot stores them (pseudonym,
+/// sealed chat id), using the bot's own keys. For fan-out tests with thousands of readers.
+/// </summary>
+internal sealed class Seed : IAsyncDisposable
+{
+    private readonly SqliteBotDbContext _db;
+    private readonly DataSealer _sealer;
+    private readonly Pseudonyms _pseudonyms;
+
+    private Seed(SqliteBotDbContext db, SecurityOptions security)
+    {
+        _db = db;
+        _sealer = new DataSealer(Options.Create(security));
+        _pseudonyms = new Pseudonyms(Options.Create(security));
+    }
+
+    /// <summary>Opens (and migrates) the database named in the bot's settings, with the keys in them.</summary>
+    public static async Task<Seed> OpenAsync(string[] settings)
+    {
+        string Setting(string key) => settings.Single(s => s.StartsWith($"--{key}=", StringComparison.Ordinal))[(key.Length + 3)..];
+        var builder = new DbContextOptionsBuilder<SqliteBotDbContext>();
+        StorageServices.ConfigureSqlite(builder, Setting("Database:ConnectionString"));
+        var db = new SqliteBotDbContext(builder.Options);
+        await db.Database.MigrateAsync();
+        return new Seed(db, new SecurityOptions { DataKey = Setting("Security:DataKey"), PseudonymKey = Setting("Security:PseudonymKey") });
+    }
+
+    public async Task SubscribersAsync(IEnumerable<long> ids, Func<long, (string Language, int? Hour)>? settings = null)
+    {
+        foreach (var chunk in ids.Chunk(1000))
+        {
+            foreach (var id in chunk)
+            {
+                var (language, hour) = settings?.Invoke(id) ?? ("en", null);
+                _db.Readers.Add(new Reader
+                {
+                    Pseudonym = _pseudonyms.Of(Purposes.Reader, id),
+                    SealedChatId = _sealer.SealInt64(id, Purposes.SubscriberChat),
+                    Language = language,
+                    DigestHour = hour,
+                });
+            }
+
+            await _db.SaveChangesAsync();
+            _db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>Picked articles long enough that the edition needs several Telegram messages.</summary>
+    public async Task PickedArticlesAsync(int count, int summaryLength = 550)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            _db.Articles.Add(new Article
+            {
+                Kind = CandidateKind.Article,
+                State = CandidateState.Picked,
+                PickOrder = i,
+                Url = $"https://news.example/{i}",
+                UrlKey = CanonicalUrl.Hash("news.example/" + i),
+                Title = $"Story {i}: workers and mothers",
+                Source = "News",
+                Summary = string.Concat(Enumerable.Repeat($"Part of story {i}. ", summaryLength))[..summaryLength],
+                FoundAt = DateTime.UnixEpoch,
+            });
+        }
+
+        await _db.SaveChangesAsync();
+    }
+
+    public Task<int> CountPendingAsync() =>
+        _db.Outbox.CountAsync(o => o.State == Delivery.OutboxState.Pending);
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
