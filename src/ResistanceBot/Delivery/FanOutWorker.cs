@@ -45,6 +45,9 @@ internal sealed partial class FanOutWorker(
 
     private readonly Dictionary<(int Edition, string Language, int Index), string> _parts = [];
 
+    /// <summary>Where the current sweep of the outbox has got to (keyset paging by id).</summary>
+    private long _cursor;
+
     internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,11 +104,20 @@ internal sealed partial class FanOutWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        var batch = await ClaimAsync(db, now, ct);
+        var batch = await ClaimAsync(db, now, _cursor, ct);
+        if (batch.Count == 0 && _cursor > 0)
+        {
+            // End of this sweep: start again from the beginning, where retried and newly due rows wait.
+            _cursor = 0;
+            batch = await ClaimAsync(db, now, _cursor, ct);
+        }
+
         if (batch.Count == 0)
         {
             return (0, false);
         }
+
+        _cursor = batch.Count < BatchSize ? 0 : batch[^1].Id;
 
         await LoadPartsAsync(db, batch, ct);
         var chunkSize = options.Value.Parallelism;
@@ -132,14 +144,19 @@ internal sealed partial class FanOutWorker(
         return (batch.Count, failures == batch.Count);
     }
 
-    private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// The next due rows after <paramref name="after"/>, in id order. Paging by id keeps each claim's cost to the rows it takes;
+    /// ordering all pending rows by due time made every claim scan the whole outbox.
+    /// </summary>
+    private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, long after, CancellationToken ct)
     {
-        var due = db.Outbox.Where(o => o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
+        var due = db.Outbox.Where(o => o.Id > after && o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
         // A later part waits while an earlier part of the same edition for the same reader is still pending: parts arrive in order.
-        var ready = due.Where(o => o.EditionId == null
-            || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId == o.ReaderId && p.PartIndex < o.PartIndex && p.State == OutboxState.Pending));
+        // (.Value: edition rows always have a reader; without it EF writes a null-safe comparison that no index can serve.)
+        var ready = due.Where(o => o.EditionId == null || o.ReaderId == null
+            || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId!.Value == o.ReaderId.Value && p.PartIndex < o.PartIndex && p.State == OutboxState.Pending));
         var rows = await (
-            from o in ready.OrderBy(o => o.NotBefore).ThenBy(o => o.Id).Take(BatchSize)
+            from o in ready.OrderBy(o => o.Id).Take(BatchSize)
             join r in db.Readers on o.ReaderId equals r.Id into readers
             from r in readers.DefaultIfEmpty()
             select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts))

@@ -65,7 +65,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(o => o.SealedChatId).HasMaxLength(64);
         builder.Property(o => o.SealedHtml).HasMaxLength(40_000);
         builder.Property(o => o.LastError).HasMaxLength(300);
-        builder.HasIndex(o => new { o.State, o.NotBefore });
+        // Claims walk pending rows in id order (keyset paging); due time is checked per row.
+        builder.HasIndex(o => new { o.State, o.Id });
         builder.HasIndex(o => new { o.EditionId, o.ReaderId, o.PartIndex });
         builder.HasIndex(o => new { o.ReaderId, o.State });
     }

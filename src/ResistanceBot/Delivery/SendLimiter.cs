@@ -26,6 +26,8 @@ internal sealed class SendLimiter : IAsyncDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
+        // AutoReplenishment off for partitions: the partitioned limiter replenishes them all from one timer, where
+        // auto-replenishing partitions would each start a timer of their own (one per subscriber during a fan-out).
         _perChat = PartitionedRateLimiter.Create<long, long>(chatId => chatId < 0
             ? RateLimitPartition.GetSlidingWindowLimiter(chatId, _ => new SlidingWindowRateLimiterOptions
             {
@@ -34,7 +36,7 @@ internal sealed class SendLimiter : IAsyncDisposable
                 SegmentsPerWindow = 6,
                 QueueLimit = 10_000,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
+                AutoReplenishment = false,
             })
             : RateLimitPartition.GetTokenBucketLimiter(chatId, _ => new TokenBucketRateLimiterOptions
             {
@@ -43,7 +45,7 @@ internal sealed class SendLimiter : IAsyncDisposable
                 ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                 QueueLimit = 10_000,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
+                AutoReplenishment = false,
             }));
     }
 

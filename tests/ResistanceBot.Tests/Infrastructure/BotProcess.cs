@@ -15,6 +15,8 @@ public sealed class BotProcess : IDisposable
         _process = process;
     }
 
+    public int Pid => _process.Id;
+
     public string StandardOutput
     {
         get

@@ -208,7 +208,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     b.HasIndex("ReaderId", "State");
 
-                    b.HasIndex("State", "NotBefore");
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("EditionId", "ReaderId", "PartIndex");
 

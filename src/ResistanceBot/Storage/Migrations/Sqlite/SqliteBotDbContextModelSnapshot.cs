@@ -197,7 +197,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
 
                     b.HasIndex("ReaderId", "State");
 
-                    b.HasIndex("State", "NotBefore");
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("EditionId", "ReaderId", "PartIndex");
 

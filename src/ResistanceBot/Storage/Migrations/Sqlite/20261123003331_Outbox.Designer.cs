@@ -11,7 +11,7 @@ using ResistanceBot.Storage;
 namespace ResistanceBot.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBotDbContext))]
-    [Migration("20261123001819_Outbox")]
+    [Migration("20261123003331_Outbox")]
     partial class Outbox
     {
         /// <inheritdoc />
@@ -200,7 +200,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
 
                     b.HasIndex("ReaderId", "State");
 
-                    b.HasIndex("State", "NotBefore");
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("EditionId", "ReaderId", "PartIndex");
 

@@ -71,9 +71,9 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                 columns: new[] { "ReaderId", "State" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_outbox_State_NotBefore",
+                name: "IX_outbox_State_Id",
                 table: "outbox",
-                columns: new[] { "State", "NotBefore" });
+                columns: new[] { "State", "Id" });
         }
 
         /// <inheritdoc />

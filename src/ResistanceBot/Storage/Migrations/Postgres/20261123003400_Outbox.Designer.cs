@@ -12,7 +12,7 @@ using ResistanceBot.Storage;
 namespace ResistanceBot.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresBotDbContext))]
-    [Migration("20261123001826_Outbox")]
+    [Migration("20261123003400_Outbox")]
     partial class Outbox
     {
         /// <inheritdoc />
@@ -211,7 +211,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     b.HasIndex("ReaderId", "State");
 
-                    b.HasIndex("State", "NotBefore");
+                    b.HasIndex("State", "Id");
 
                     b.HasIndex("EditionId", "ReaderId", "PartIndex");
 

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using ResistanceBot.Tests.Infrastructure;
+
+// The fan-out benchmark: N subscribers in SQLite, the real bot as its own process, the emulator on 127.0.0.1.
+// Phase 1: the emulator enforces a global limit and the bot is set to the same limit: how close does it get, with how many 429s?
+// Phase 2: no limits anywhere: the pipeline's own ceiling. Peak working set is the bot process's VmHWM.
+var subscribers = Arg("--subscribers", 100_000);
+var limit = Arg("--limit", 1_000);
+var parallelism = Arg("--parallelism", 32);
+var only = args.Contains("--unlimited-only") ? "unlimited" : args.Contains("--limited-only") ? "limited" : null;
+
+Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+if (only != "unlimited")
+{
+    await RunAsync("limited", limit, limit);
+}
+
+if (only != "limited")
+{
+    await RunAsync("unlimited", null, 100_000);
+}
+
+return 0;
+
+async Task RunAsync(string name, int? emulatorLimit, int botLimit)
+{
+    await using var emulator = await ResistanceBot.BotApiEmulator.BotApiEmulator.StartAsync();
+    emulator.Faults.GlobalSendsPerSecond = emulatorLimit;
+    var dir = Directory.CreateTempSubdirectory("resistancebot-bench");
+    var settings = new[]
+    {
+        $"--Telegram:BotToken={emulator.Token}",
+        $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
+        "--Telegram:PollTimeoutSeconds=1",
+        $"--Database:ConnectionString=Data Source={Path.Combine(dir.FullName, "bench.db")}",
+        $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+        $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+        "--Staff:AdminIds:0=1",
+        $"--Delivery:MessagesPerSecond={botLimit}",
+        $"--Delivery:Parallelism={parallelism}",
+        "--Http:Urls=http://127.0.0.1:0",
+        "--Logging:LogLevel:Default=Warning",
+    };
+    var ids = Enumerable.Range(1, subscribers).Select(i => 100_000_000L + i).ToList();
+    var seedClock = Stopwatch.StartNew();
+    await using (var seed = await Seed.OpenAsync(settings))
+    {
+        await seed.SubscribersAsync(ids);
+        await seed.PickedArticlesAsync(3, 300);
+    }
+
+    emulator.AddUsers(ids);
+    Console.WriteLine($"[{name}] seeded {subscribers:N0} subscribers in {seedClock.Elapsed.TotalSeconds:0.0} s");
+
+    using var bot = BotProcess.Start(settings);
+    var editor = emulator.User(1, "Editor");
+    var publish = Stopwatch.StartNew();
+    editor.SendText("/publish");
+
+    // The editor's own replies count as sends too: measure the edition's sends only, from the first to the last.
+    var baseline = emulator.Stats.Sends + 2;
+    await emulator.WaitUntilAsync(() => emulator.Stats.Sends > baseline, TimeSpan.FromMinutes(5), "the first delivery");
+    var releaseSeconds = publish.Elapsed.TotalSeconds;
+    var clock = Stopwatch.StartNew();
+    var startSends = emulator.Stats.Sends;
+    var cpuStart = CpuSeconds(bot.Pid);
+    var peak = 0L;
+    while (emulator.Stats.Sends - baseline < subscribers)
+    {
+        await Task.Delay(200);
+        peak = Math.Max(peak, PeakWorkingSet(bot.Pid));
+        if (clock.Elapsed > TimeSpan.FromMinutes(30))
+        {
+            throw new TimeoutException("The fan-out did not finish in 30 minutes.");
+        }
+    }
+
+    var seconds = clock.Elapsed.TotalSeconds;
+    var sent = emulator.Stats.Sends - startSends;
+    var cpu = CpuSeconds(bot.Pid) - cpuStart;
+    peak = Math.Max(peak, PeakWorkingSet(bot.Pid));
+    var rate = sent / seconds;
+    Console.WriteLine($"[{name}] release and outbox write: {releaseSeconds:0.0} s until the first delivery");
+    Console.WriteLine($"[{name}] sent {sent:N0} in {seconds:0.0} s = {rate:N0} messages/s" +
+        (emulatorLimit is { } l ? $" = {rate / l:P1} of the {l:N0}/s limit" : " (no limit: the pipeline's own ceiling)"));
+    Console.WriteLine($"[{name}] 429s received: {emulator.Stats.TooManyRequests:N0}; 5xx: {emulator.Stats.ServerErrors:N0}");
+    Console.WriteLine($"[{name}] bot CPU: {cpu:0.0} s = {cpu * 1_000_000 / Math.Max(1, sent):0} µs per send");
+    Console.WriteLine($"[{name}] bot peak working set (VmHWM): {peak / 1024.0 / 1024.0:0.0} MB");
+    bot.Kill();
+    dir.Delete(recursive: true);
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static long PeakWorkingSet(int pid)
+{
+    try
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+    catch (IOException)
+    {
+        return 0;
+    }
+}
+
+static double CpuSeconds(int pid)
+{
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
