@@ -89,10 +89,12 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             })
             .Build();
 
-    public Task<SendOutcome> SendTextAsync(long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, CancellationToken ct = default) =>
+    /// <summary>Sends HTML; <paramref name="perChatPaced"/> is true when the caller already spaces messages to this chat (the fan-out's edition parts).</summary>
+    public Task<SendOutcome> SendTextAsync(
+        long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, bool perChatPaced = false, CancellationToken ct = default) =>
         SendAsync(chatId, "sendMessage", async c => (await bot.SendMessage(
             chatId, html, ParseMode.Html, replyMarkup: markup,
-            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, cancellationToken: c)).Id, ct);
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, cancellationToken: c)).Id, ct, perChat: !perChatPaced);
 
     public Task<SendOutcome> EditTextAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default) =>
         SendAsync(chatId, "editMessageText", async c => (await bot.EditMessageText(
@@ -124,7 +126,7 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
         }
     }
 
-    private async Task<SendOutcome> SendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true)
+    private async Task<SendOutcome> SendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true, bool perChat = true)
     {
         try
         {
@@ -137,7 +139,7 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
                         return await call(c);
                     }
 
-                    using var permit = await limiter.AcquireAsync(chatId, c);
+                    using var permit = await limiter.AcquireAsync(chatId, perChat, c);
                     return await call(c);
                 },
                 ct);

@@ -42,6 +42,7 @@ internal sealed partial class FanOutWorker(
     private const int BatchSize = 512;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PartSpacing = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<(int Edition, string Language, int Index), string> _parts = [];
 
@@ -151,10 +152,13 @@ internal sealed partial class FanOutWorker(
     private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, long after, CancellationToken ct)
     {
         var due = db.Outbox.Where(o => o.Id > after && o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
-        // A later part waits while an earlier part of the same edition for the same reader is still pending: parts arrive in order.
+        // A later part waits while an earlier part of the same edition for the same reader is pending, and for a second after it
+        // was sent: parts arrive in order, about one a second into each chat, without an in-memory limiter per subscriber.
         // (.Value: edition rows always have a reader; without it EF writes a null-safe comparison that no index can serve.)
+        var spacing = now.Subtract(PartSpacing);
         var ready = due.Where(o => o.EditionId == null || o.ReaderId == null
-            || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId!.Value == o.ReaderId.Value && p.PartIndex < o.PartIndex && p.State == OutboxState.Pending));
+            || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId!.Value == o.ReaderId.Value && p.PartIndex < o.PartIndex
+                && (p.State == OutboxState.Pending || p.SentAt > spacing)));
         var rows = await (
             from o in ready.OrderBy(o => o.Id).Take(BatchSize)
             join r in db.Readers on o.ReaderId equals r.Id into readers
@@ -221,7 +225,8 @@ internal sealed partial class FanOutWorker(
             return new SendOutcome(SendStatus.Rejected, Error: "sealed with a key that is no longer configured");
         }
 
-        return await sender.SendTextAsync(chatId, html, ct: ct);
+        // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
+        return await sender.SendTextAsync(chatId, html, perChatPaced: row.EditionId is not null, ct: ct);
     }
 
     private async Task RecordAsync(BotDbContext db, (Row Row, SendOutcome Outcome)[] outcomes, CancellationToken ct)

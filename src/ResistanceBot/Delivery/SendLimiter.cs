@@ -17,9 +17,11 @@ internal sealed class SendLimiter : IAsyncDisposable
         var rate = options.Value.MessagesPerSecond;
         // Whole tokens per period: refill in slices of about 1/20 s so the ceiling is smooth rather than bursty.
         var perPeriod = Math.Max(1, rate / 20);
+        // A burst of at most a tenth of a second's worth: Telegram's own limiter meters smoothly, and a full second of
+        // saved-up sends arriving at once draws 429s even when the average is within the limit.
         _global = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = rate,
+            TokenLimit = Math.Max(1, rate / 10),
             TokensPerPeriod = perPeriod,
             ReplenishmentPeriod = TimeSpan.FromSeconds((double)perPeriod / rate),
             QueueLimit = int.MaxValue,
@@ -49,10 +51,13 @@ internal sealed class SendLimiter : IAsyncDisposable
             }));
     }
 
-    /// <summary>Waits for a permit in the chat's limiter and then in the global one.</summary>
-    public async ValueTask<Permit> AcquireAsync(long chatId, CancellationToken ct)
+    /// <summary>
+    /// Waits for a permit in the chat's limiter (unless the caller paces that chat itself, as the fan-out does for edition
+    /// parts) and then in the global one.
+    /// </summary>
+    public async ValueTask<Permit> AcquireAsync(long chatId, bool perChat, CancellationToken ct)
     {
-        var chatLease = await _perChat.AcquireAsync(chatId, 1, ct);
+        var chatLease = perChat ? await _perChat.AcquireAsync(chatId, 1, ct) : await _global.AcquireAsync(0, ct);
         var globalLease = await _global.AcquireAsync(1, ct);
         return new Permit(chatLease, globalLease);
     }

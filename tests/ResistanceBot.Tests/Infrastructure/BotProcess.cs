@@ -39,7 +39,10 @@ public sealed class BotProcess : IDisposable
         }
     }
 
-    public static BotProcess Start(params string[] args)
+    public static BotProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the bot with extra environment variables (for example GC settings) for it alone.</summary>
+    public static BotProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ResistanceBot.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -60,6 +63,11 @@ public sealed class BotProcess : IDisposable
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Telegram__", StringComparison.Ordinal) || k.StartsWith("Security__", StringComparison.Ordinal) || k.StartsWith("Database__", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = info };

@@ -56,6 +56,10 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
             var parts = PartsReceived(emulator, id);
             Assert.Equal([0, 1], parts.Distinct());          // every part, in order
             duplicates += parts.Count - 2;
+
+            // About one message a second into each chat, as Telegram asks.
+            var dates = emulator.Messages(id).Where(m => m.FromBot).Select(m => m.Date).ToList();
+            Assert.True(dates[parts.IndexOf(1)] - dates[0] >= TimeSpan.FromSeconds(0.99), "the second part came less than a second after the first");
         }
 
         output.WriteLine($"duplicates {duplicates}, answers lost {emulator.Stats.DroppedAfterSend}, 500s {emulator.Stats.ServerErrors}, 429s {emulator.Stats.TooManyRequests}, flood windows {emulator.FloodWindows.Count}, most sends in one {emulator.FloodWindows.Max(w => w.SendsDuring)}");
