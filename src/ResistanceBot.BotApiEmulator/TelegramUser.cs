@@ -97,6 +97,16 @@ public sealed class TelegramUser
         return await _emulator.WaitForBotMessageAsync(Id, before, timeout);
     }
 
+    /// <summary>Does something in the chat (sends a photo, a contact…) and waits for the bot's first new message after it.</summary>
+    public async Task<ChatMessage> AskAsync(string ignored, TimeSpan? timeout, Action act)
+    {
+        ArgumentNullException.ThrowIfNull(act);
+        _ = ignored;
+        var before = _emulator.BotMessageCount(Id);
+        act();
+        return await _emulator.WaitForBotMessageAsync(Id, before, timeout);
+    }
+
     /// <summary>Presses a button and waits until the bot answered the press and changed or sent a message.</summary>
     public async Task PressAndWaitAsync(string label, TimeSpan? timeout = null)
     {

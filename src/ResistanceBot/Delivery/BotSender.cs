@@ -101,6 +101,10 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             chatId, messageId, html, ParseMode.Html, replyMarkup: markup,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct);
 
+    /// <summary>Removes the buttons under a message.</summary>
+    public Task<SendOutcome> EditReplyMarkupAsync(long chatId, int messageId, CancellationToken ct = default) =>
+        SendAsync(chatId, "editMessageReplyMarkup", async c => (await bot.EditMessageReplyMarkup(chatId, messageId, cancellationToken: c)).Id, ct, limited: false);
+
     public Task<SendOutcome> DeleteAsync(long chatId, IReadOnlyCollection<int> messageIds, CancellationToken ct = default) =>
         SendAsync(chatId, "deleteMessages", async c =>
         {

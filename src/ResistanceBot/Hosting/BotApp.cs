@@ -8,6 +8,7 @@ using ResistanceBot.Staff;
 using ResistanceBot.Storage;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
+using ResistanceBot.Tips;
 
 namespace ResistanceBot.Hosting;
 
@@ -54,6 +55,7 @@ internal static class BotApp
         services.AddSubscriptions();
         services.AddArticles(configuration);
         services.AddDigests(configuration);
+        services.AddTips(configuration);
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<BotApiHealthCheck>("bot-api");

@@ -30,10 +30,12 @@ internal static class Cli
                 case "keys":
                     PrintKeys();
                     return 0;
+                case "purge":
+                    return await PurgeAsync(rest);
                 case "sandbox":
                     return await Sandbox.RunAsync(rest);
                 default:
-                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, sandbox.");
+                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, purge, sandbox.");
                     return ConfigurationError;
             }
         }
@@ -72,6 +74,27 @@ internal static class Cli
         using var host = builder.Build();
         await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
         await Console.Out.WriteLineAsync("Database is up to date.");
+        return 0;
+    }
+
+    /// <summary>Applies tip retention now (the bot also does it daily).</summary>
+    private static async Task<int> PurgeAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Logging.ClearProviders().AddJsonConsole();
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.AddStorage(builder.Configuration);
+        builder.Services.AddOptions<Tips.TipsOptions>().Bind(builder.Configuration.GetSection(Tips.TipsOptions.Section));
+        using var host = builder.Build();
+        await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
+        await using var scope = host.Services.CreateAsyncScope();
+        var (drafts, routes, tips) = await Tips.TipService.PurgeAsync(
+            scope.ServiceProvider.GetRequiredService<BotDbContext>(),
+            host.Services.GetRequiredService<IOptions<Tips.TipsOptions>>().Value,
+            TimeProvider.System,
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ResistanceBot.Purge"),
+            CancellationToken.None);
+        await Console.Out.WriteLineAsync($"Erased {drafts} expired drafts, {routes} reply routes and {tips} decided tips.");
         return 0;
     }
 

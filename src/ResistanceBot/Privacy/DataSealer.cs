@@ -103,6 +103,9 @@ internal sealed class Pseudonyms(IOptions<SecurityOptions> options)
         return HMACSHA256.HashData(_key, input[..(n + 8)]);
     }
 
+    /// <summary>A keyed hash of a text (a receipt code): checkable with the key, useless without it.</summary>
+    public byte[] OfText(string purpose, string text) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose + "\0" + text));
+
     /// <summary>A short tag of a pseudonym for staff to tell senders apart; it cannot be turned back into the pseudonym.</summary>
     public static string Tag(ReadOnlySpan<byte> pseudonym) => Convert.ToHexStringLower(pseudonym[..4]);
 }

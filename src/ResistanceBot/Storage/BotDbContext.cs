@@ -5,6 +5,7 @@ using ResistanceBot.Digests;
 using ResistanceBot.Staff;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
+using ResistanceBot.Tips;
 
 namespace ResistanceBot.Storage;
 
@@ -35,6 +36,14 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     public DbSet<ProgressMessage> ProgressMessages => Set<ProgressMessage>();
+
+    public DbSet<Tip> Tips => Set<Tip>();
+
+    public DbSet<TipFile> TipFiles => Set<TipFile>();
+
+    public DbSet<TipReply> TipReplies => Set<TipReply>();
+
+    public DbSet<TipDraft> TipDrafts => Set<TipDraft>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);

@@ -112,8 +112,14 @@ internal sealed class PrivacyCommand : ICommandHandler
     public Task HandleAsync(BotContext context, CancellationToken ct) => context.ReplyAsync(context.T("privacy.text"), ct: ct);
 }
 
-/// <summary>/forget: erases the reader's row (subscription, language, settings) and any conversation state.</summary>
-internal sealed class ForgetCommand : ICommandHandler
+/// <summary>Something a slice holds about a reader that /forget must erase (tip drafts, reply routes…).</summary>
+internal interface IReaderEraser
+{
+    Task EraseAsync(BotContext context, CancellationToken ct);
+}
+
+/// <summary>/forget: erases the reader's row (subscription, language, settings), conversation state and what other slices hold.</summary>
+internal sealed class ForgetCommand(IEnumerable<IReaderEraser> erasers) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -122,6 +128,11 @@ internal sealed class ForgetCommand : ICommandHandler
         await context.Db.Readers.Where(r => r.Pseudonym == key).ExecuteDeleteAsync(ct);
         context.ForgetReader();
         await ConversationStore.ClearAsync(context, ct);
+        foreach (var eraser in erasers)
+        {
+            await eraser.EraseAsync(context, ct);
+        }
+
         await context.ReplyAsync(context.Strings.Get(language, "forget.done"), ct: ct);
     }
 }

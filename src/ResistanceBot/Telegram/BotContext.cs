@@ -15,6 +15,7 @@ namespace ResistanceBot.Telegram;
 /// The chat and user ids live here in memory only, for the reply.
 /// </summary>
 internal sealed class BotContext(
+    IServiceProvider services,
     BotDbContext db,
     Pseudonyms pseudonyms,
     DataSealer sealer,
@@ -27,6 +28,10 @@ internal sealed class BotContext(
 
     public BotDbContext Db => db;
 
+    /// <summary>A service from this update's scope.</summary>
+    public T Services<T>()
+        where T : notnull => services.GetRequiredService<T>();
+
     public BotSender Sender => sender;
 
     public Localizer Strings => localizer;
@@ -38,6 +43,9 @@ internal sealed class BotContext(
     public long ChatId { get; private set; }
 
     public long UserId { get; private set; }
+
+    /// <summary>The id of the message being handled (0 for button presses).</summary>
+    public int IncomingMessageId { get; internal set; }
 
     public string? TelegramLanguage { get; private set; }
 

@@ -58,6 +58,7 @@ internal sealed partial class UpdateDispatcher(
             case { Message: { Chat.Type: ChatType.Private, From: { } from } message }:
                 var context = services.GetRequiredService<BotContext>();
                 await context.InitializeAsync(message.Chat.Id, from, ct);
+                context.IncomingMessageId = message.Id;
                 return await RouteMessageAsync(services, context, message, ct);
 
             case { CallbackQuery: { From: { } from, Data: { } data } query }:

@@ -78,6 +78,28 @@ internal sealed class Seed : IAsyncDisposable
         await _db.SaveChangesAsync();
     }
 
+    /// <summary>Tips in the given states, decided the given number of days ago (null: undecided).</summary>
+    public async Task TipsAsync(params (ResistanceBot.Tips.TipState State, int? DecidedDaysAgo)[] tips)
+    {
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        foreach (var (state, days) in tips)
+        {
+            _db.Tips.Add(new ResistanceBot.Tips.Tip
+            {
+                State = state,
+                SubmittedHour = now.AddDays(-(days ?? 0) - 1),
+                DecidedAt = days is { } d ? now.AddDays(-d) : null,
+                ReceiptHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
+                SenderTag = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
+                SealedText = _sealer.Seal("seeded"u8, ResistanceBot.Tips.TipService.TextPurpose),
+            });
+        }
+
+        await _db.SaveChangesAsync();
+    }
+
+    public Task<int> CountTipsAsync() => _db.Tips.CountAsync();
+
     public Task<int> CountPendingAsync() =>
         _db.Outbox.CountAsync(o => o.State == Delivery.OutboxState.Pending);
 

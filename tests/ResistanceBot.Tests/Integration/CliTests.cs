@@ -85,11 +85,35 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Purge_erases_decided_tips_past_retention_and_keeps_the_rest()
+    {
+        var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var path = BotHost.NewDatabasePath();
+        var settings = BotHost.DefaultSettings(emulator, path);
+        await using (var seed = await Seed.OpenAsync(settings))
+        {
+            await seed.TipsAsync(
+                (ResistanceBot.Tips.TipState.Approved, 40),
+                (ResistanceBot.Tips.TipState.Rejected, 31),
+                (ResistanceBot.Tips.TipState.Approved, 5),
+                (ResistanceBot.Tips.TipState.Waiting, null));
+        }
+
+        await emulator.DisposeAsync();
+        using var purge = BotProcess.Start("purge", $"--Database:ConnectionString=Data Source={path}", "--Tips:RetentionDays=30");
+
+        Assert.Equal(0, await purge.WaitForExitAsync(Wait));
+        Assert.Contains("Erased 0 expired drafts, 0 reply routes and 2 decided tips.", purge.StandardOutput, StringComparison.Ordinal);
+        await using var after = await Seed.OpenAsync(settings);
+        Assert.Equal(2, await after.CountTipsAsync());
+    }
+
+    [Fact]
     public async Task An_unknown_verb_is_refused_with_the_list_of_verbs()
     {
         using var bot = BotProcess.Start("frobnicate");
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
-        Assert.Contains("Verbs: serve (default), migrate, keys, sandbox.", bot.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Verbs: serve (default), migrate, keys, purge, sandbox.", bot.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

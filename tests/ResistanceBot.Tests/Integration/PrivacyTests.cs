@@ -20,7 +20,7 @@ public sealed class PrivacyTests
     private const string Phone = "+79161234567";
 
     [Fact]
-    public async Task Promise_1_and_8_no_reader_identifier_reaches_the_database_file_or_the_logs()
+    public async Task Promise_1_and_8_no_reader_identifier_nor_tip_text_reaches_the_database_file_or_the_logs()
     {
         var bot = await BotHost.StartAsync();
         var user = bot.Emulator.User(DistinctiveId, FirstName, LastName, Username, "ru", Phone);
@@ -43,6 +43,11 @@ public sealed class PrivacyTests
         user.UnblockBot();
         await user.AskAsync("/subscribe", Wait);
 
+        // A tip that names its sender in its text and carries a photo and a document with GPS, a camera serial and a name.
+        var receipt = await Tips.TipLineTests.SendTipAsync(bot, user, $"I am {FirstName} {LastName}, @{Username}, call {Phone}. Tip text marker QZX", english: false);
+        var code = receipt.Entities.Single(e => e.Type == "code");
+        await user.AskAsync($"/check {receipt.Text.AsSpan(code.Offset, code.Length)}", Wait);
+
         var pseudonym = bot.Services.GetRequiredService<Pseudonyms>().Of(Purposes.Reader, DistinctiveId);
         Assert.NotNull((await bot.WithDbAsync(db => db.Readers.AsNoTracking().SingleAsync())).SealedChatId);
         Assert.Equal(1, await bot.WithDbAsync(db => db.AuditEntries.CountAsync()));
@@ -61,9 +66,14 @@ public sealed class PrivacyTests
             Assert.False(stored.AsSpan().IndexOf(needle) >= 0, $"the database files contain the reader's {what}");
         }
 
+        foreach (var plain in new[] { "Tip text marker QZX", "Petrovich", "0123456789", "IMG_0001" })
+        {
+            Assert.False(stored.AsSpan().IndexOf(Encoding.UTF8.GetBytes(plain)) >= 0, $"the database files contain '{plain}' from the tip in plain form");
+        }
+
         var logs = bot.Logs.AllText;
         Assert.NotEmpty(bot.Logs.Lines);
-        foreach (var text in new[] { DistinctiveId.ToString(CultureInfo.InvariantCulture), Username, FirstName, LastName, Phone, "79161234567" })
+        foreach (var text in new[] { DistinctiveId.ToString(CultureInfo.InvariantCulture), Username, FirstName, LastName, Phone, "79161234567", "QZX" })
         {
             Assert.DoesNotContain(text, logs, StringComparison.Ordinal);
         }

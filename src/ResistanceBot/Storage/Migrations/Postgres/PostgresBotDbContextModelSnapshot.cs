@@ -492,6 +492,153 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.ToTable("processed_updates", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("ReceiptHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("ReplyRouteExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("ReplyRouteOwner")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SealedRedacted")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SealedReplyRoute")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SealedText")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("SubmittedHour")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceiptHash")
+                        .IsUnique();
+
+                    b.HasIndex("ReplyRouteOwner");
+
+                    b.HasIndex("SenderTag", "SubmittedHour");
+
+                    b.HasIndex("State", "DecidedAt");
+
+                    b.ToTable("tips", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipDraft", b =>
+                {
+                    b.Property<byte[]>("DraftKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("SealedParts")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("DraftKey");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("tip_drafts", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("Cleaned")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsPhoto")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("SealedContent")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SealedName")
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Size")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_files", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("SealedText")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_replies", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Digests.EditionItem", b =>
                 {
                     b.HasOne("ResistanceBot.Digests.Edition", null)
@@ -510,11 +657,36 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+                {
+                    b.HasOne("ResistanceBot.Tips.Tip", null)
+                        .WithMany("Files")
+                        .HasForeignKey("TipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
+                {
+                    b.HasOne("ResistanceBot.Tips.Tip", null)
+                        .WithMany("Replies")
+                        .HasForeignKey("TipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ResistanceBot.Digests.Edition", b =>
                 {
                     b.Navigation("Items");
 
                     b.Navigation("Parts");
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
+                {
+                    b.Navigation("Files");
+
+                    b.Navigation("Replies");
                 });
 #pragma warning restore 612, 618
         }

@@ -469,6 +469,147 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("processed_updates", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("ReceiptHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("ReplyRouteExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("ReplyRouteOwner")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SealedRedacted")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SealedReplyRoute")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SealedText")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("SubmittedHour")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceiptHash")
+                        .IsUnique();
+
+                    b.HasIndex("ReplyRouteOwner");
+
+                    b.HasIndex("SenderTag", "SubmittedHour");
+
+                    b.HasIndex("State", "DecidedAt");
+
+                    b.ToTable("tips", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipDraft", b =>
+                {
+                    b.Property<byte[]>("DraftKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedParts")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("DraftKey");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("tip_drafts", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Cleaned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsPhoto")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedContent")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SealedName")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_files", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedText")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_replies", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Digests.EditionItem", b =>
                 {
                     b.HasOne("ResistanceBot.Digests.Edition", null)
@@ -487,11 +628,36 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+                {
+                    b.HasOne("ResistanceBot.Tips.Tip", null)
+                        .WithMany("Files")
+                        .HasForeignKey("TipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
+                {
+                    b.HasOne("ResistanceBot.Tips.Tip", null)
+                        .WithMany("Replies")
+                        .HasForeignKey("TipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ResistanceBot.Digests.Edition", b =>
                 {
                     b.Navigation("Items");
 
                     b.Navigation("Parts");
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
+                {
+                    b.Navigation("Files");
+
+                    b.Navigation("Replies");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Subscriptions;
+using ResistanceBot.Telegram;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Tips;
+
+internal static class TipsFeature
+{
+    public const string State = "tip";
+
+    public static IServiceCollection AddTips(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TipsOptions>().Bind(configuration.GetSection(TipsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TipKeys>();
+        services.AddSingleton<TipService>();
+        services.AddSingleton<ReceiptTokens>();
+        services.AddSingleton<CheckLimiter>();
+        services.AddSingleton<ReceiptJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReceiptJanitor>());
+        services.AddHostedService<TipRetention>();
+        services.AddScoped<IReaderEraser, TipEraser>();
+        services.AddCommand<TipCommand>("tip");
+        services.AddCommand<SendTipCommand>("send");
+        services.AddCommand<CancelTipCommand>("cancel");
+        services.AddCommand<CheckCommand>("check");
+        services.AddConversation<TipConversation>(State);
+        services.AddCallback<ReplyOptInButton>(ReplyOptInButton.Prefix);
+        return services;
+    }
+
+    /// <summary>Types whose metadata the bot removes; anything else is stored as sent and marked for moderators.</summary>
+    public static bool Cleanable(string? fileName, string? mimeType) =>
+        mimeType is "image/jpeg" or "image/png" or "image/webp"
+        || Path.GetExtension(fileName ?? "").ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".webp";
+}
+
+/// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
+internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        if (await tips.DraftAsync(context.Db, context.UserId, ct) is not null)
+        {
+            await context.ReplyAsync(context.T("tip.already"), ct: ct);
+            return;
+        }
+
+        var o = options.Value;
+        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, o.MaxFileBytes / (1 << 20), o.DraftMinutes), ct: ct);
+        var content = new DraftContent { MessageIds = [context.IncomingMessageId] };
+        if (intro.Ok)
+        {
+            content.MessageIds.Add(intro.MessageId);
+        }
+
+        var lifetime = TimeSpan.FromMinutes(o.DraftMinutes);
+        context.Db.TipDrafts.Add(new TipDraft
+        {
+            DraftKey = context.Services<TipKeys>().DraftKey(context.UserId),
+            SealedParts = content.Seal(context.Sealer),
+            ExpiresAt = context.Time.GetUtcNow().UtcDateTime.Add(lifetime),
+        });
+        await context.Db.SaveChangesAsync(ct);
+        await ConversationStore.SetAsync(context, TipsFeature.State, lifetime, ct);
+    }
+}
+
+/// <summary>What follows /tip: text, photos (albums too) and documents join the draft, within the limits.</summary>
+internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> options) : IConversationHandler
+{
+    public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
+    {
+        var draft = await tips.DraftAsync(context.Db, context.UserId, ct);
+        if (draft is null)
+        {
+            await ConversationStore.ClearAsync(context, ct);
+            await context.ReplyAsync(context.T("tip.expired"), ct: ct);
+            return;
+        }
+
+        var o = options.Value;
+        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        content.MessageIds.Add(message.Id);
+        var answer = Add(context, content, message, o);
+        var albumContinues = message.MediaGroupId is { } group && group == content.LastMediaGroup && answer is null;
+        content.LastMediaGroup = message.MediaGroupId;
+        if (!albumContinues)
+        {
+            var sent = await context.ReplyAsync(answer ?? context.T("tip.added", content.Parts.Count), ct: ct);
+            if (sent.Ok)
+            {
+                content.MessageIds.Add(sent.MessageId);
+            }
+        }
+
+        var lifetime = TimeSpan.FromMinutes(o.DraftMinutes);
+        draft.SealedParts = content.Seal(context.Sealer);
+        draft.ExpiresAt = context.Time.GetUtcNow().UtcDateTime.Add(lifetime);
+        await context.Db.SaveChangesAsync(ct);
+        await ConversationStore.SetAsync(context, TipsFeature.State, lifetime, ct);
+    }
+
+    /// <returns>null when the part was added quietly; otherwise what to tell the reader.</returns>
+    private static string? Add(BotContext context, DraftContent content, Message message, TipsOptions o)
+    {
+        if (message.Voice is not null || message.VideoNote is not null || message.Location is not null || message.Venue is not null || message.Contact is not null)
+        {
+            return context.T("tip.refused.identifying");
+        }
+
+        var text = message.Text ?? message.Caption;
+        string? warning = null;
+        if (message.Photo is { Length: > 0 } photo || message.Document is not null || message.Video is not null)
+        {
+            var (fileId, size, name, mime, isPhoto) = message switch
+            {
+                { Photo: { Length: > 0 } p } => (p[^1].FileId, p[^1].FileSize, (string?)null, (string?)"image/jpeg", true),
+                { Document: { } d } => (d.FileId, d.FileSize, d.FileName, d.MimeType, false),
+                { Video: { } v } => (v.FileId, v.FileSize, v.FileName ?? "video.mp4", v.MimeType, false),
+                _ => throw new InvalidOperationException("unreachable"),
+            };
+            if (size > o.MaxFileBytes)
+            {
+                return context.T("tip.file.too.big", o.MaxFileBytes / (1 << 20));
+            }
+
+            if (content.FileCount >= o.MaxFiles)
+            {
+                return context.T("tip.too.many.files", o.MaxFiles);
+            }
+
+            content.Parts.Add(new DraftPart(null, fileId, isPhoto, name, size));
+            if (!isPhoto && !TipsFeature.Cleanable(name, mime))
+            {
+                warning = context.T("tip.file.not.cleanable", content.Parts.Count);
+            }
+        }
+        else if (text is null)
+        {
+            return context.T("tip.unsupported");
+        }
+
+        if (text is not null)
+        {
+            if (content.TextLength + text.Length > o.MaxTextLength)
+            {
+                return context.T("tip.text.too.long", o.MaxTextLength);
+            }
+
+            content.Parts.Add(new DraftPart(text, null, false, null, null));
+        }
+
+        return warning;
+    }
+}
+
+/// <summary>/send: stores the tip, deletes the tipster's messages from the chat, and gives the receipt.</summary>
+internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var draft = await tips.DraftAsync(context.Db, context.UserId, ct);
+        if (draft is null)
+        {
+            await context.ReplyAsync(context.T("tip.none"), ct: ct);
+            return;
+        }
+
+        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        content.MessageIds.Add(context.IncomingMessageId);
+        if (content.Parts.Count == 0)
+        {
+            await context.ReplyAsync(context.T("tip.empty"), ct: ct);
+            return;
+        }
+
+        if (await tips.SentTodayAsync(context.Db, context.UserId, ct) >= options.Value.MaxPerDay)
+        {
+            await context.ReplyAsync(context.T("tip.limit", options.Value.MaxPerDay), ct: ct);
+            return;
+        }
+
+        var result = await tips.SubmitAsync(context.Db, context.UserId, content, ct);
+        await ConversationStore.ClearAsync(context, ct);
+        await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
+        if (result.Receipt is null)
+        {
+            await context.ReplyAsync(context.T("tip.nothing.stored"), ct: ct);
+            return;
+        }
+
+        var text = new StringBuilder(context.T("tip.receipt", new HtmlFragment(Html.Code(result.Receipt)), options.Value.ReceiptMinutes));
+        if (result.Skipped.Count > 0)
+        {
+            text.Append("\n\n").Append(context.T("tip.skipped", string.Join(", ", result.Skipped)));
+        }
+
+        if (result.Uncleaned > 0)
+        {
+            text.Append("\n\n").Append(context.T("tip.uncleaned.stored", result.Uncleaned));
+        }
+
+        var token = tokens.Issue(result.TipId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+        var markup = new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(context.T("tip.button.notify"), $"{ReplyOptInButton.Prefix}:{token}"));
+        var sent = await context.ReplyAsync(text.ToString(), markup, ct);
+        if (sent.Ok)
+        {
+            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+        }
+    }
+}
+
+internal sealed class CancelTipCommand(TipService tips) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var draft = await tips.DraftAsync(context.Db, context.UserId, ct);
+        await ConversationStore.ClearAsync(context, ct);
+        if (draft is null)
+        {
+            await context.ReplyAsync(context.T("tip.none"), ct: ct);
+            return;
+        }
+
+        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        content.MessageIds.Add(context.IncomingMessageId);
+        context.Db.TipDrafts.Remove(draft);
+        await context.Db.SaveChangesAsync(ct);
+        await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
+        await context.ReplyAsync(context.T("tip.cancelled"), ct: ct);
+    }
+}
+
+/// <summary>/check RECEIPT: the tip's state and the editors' replies, and nothing else. Guessing is rate-limited.</summary>
+internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        // The receipt should not stay in the chat: the reader's message goes at once, the answer after a while.
+        await context.Sender.DeleteAsync(context.ChatId, [context.IncomingMessageId], ct);
+        if (context.Arguments.Length == 0)
+        {
+            await context.ReplyAsync(context.T("tip.check.usage"), ct: ct);
+            return;
+        }
+
+        if (!limiter.TryAcquire(context.ReaderKey))
+        {
+            await context.ReplyAsync(context.T("tip.check.slow"), ct: ct);
+            return;
+        }
+
+        var tip = await tips.FindByReceiptAsync(context.Db, context.Arguments, ct);
+        string answer;
+        if (tip is null)
+        {
+            answer = context.T("tip.check.unknown");
+        }
+        else
+        {
+            var text = new StringBuilder(context.T("tip.check.state." + tip.State.ToString().ToLowerInvariant()));
+            foreach (var reply in tip.Replies)
+            {
+                var words = Encoding.UTF8.GetString(context.Sealer.Open(reply.SealedText, TipService.ReplyPurpose));
+                text.Append("\n\n").Append(context.T("tip.check.reply", reply.At.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), words));
+            }
+
+            answer = text.ToString();
+        }
+
+        var sent = await context.ReplyAsync(answer, ct: ct);
+        if (sent.Ok)
+        {
+            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+        }
+    }
+}
+
+/// <summary>The "notify me of replies" button under a receipt. Its token lives in memory only and expires with the receipt.</summary>
+internal sealed class ReplyOptInButton(TipService tips, ReceiptTokens tokens) : ICallbackHandler
+{
+    public const string Prefix = "tipr";
+
+    public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
+    {
+        if (tokens.Redeem(data) is not { } tipId)
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        await tips.OptInAsync(context.Db, tipId, context.UserId, context.ChatId, ct);
+        await context.Sender.AnswerCallbackAsync(query.Id, context.T("tip.notify.on"), ct);
+        if (query.Message is { } message)
+        {
+            await context.Sender.EditReplyMarkupAsync(context.ChatId, message.Id, ct);
+        }
+    }
+}
+
+/// <summary>Receipt buttons' tokens → tip ids, in memory only: the database never ties a chat to a tip unless the reader opts in.</summary>
+internal sealed class ReceiptTokens(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, (int TipId, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
+
+    public string Issue(int tipId, TimeSpan lifetime)
+    {
+        foreach (var stale in _tokens.Where(t => t.Value.Expires < time.GetUtcNow()).Select(t => t.Key).ToList())
+        {
+            _tokens.TryRemove(stale, out _);
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        _tokens[token] = (tipId, time.GetUtcNow().Add(lifetime));
+        return token;
+    }
+
+    public int? Redeem(string token) =>
+        _tokens.TryRemove(token, out var entry) && entry.Expires >= time.GetUtcNow() ? entry.TipId : null;
+}
+
+/// <summary>At most 10 receipt checks an hour per reader (in memory): a receipt cannot be guessed by trying.</summary>
+internal sealed class CheckLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromHours(1), AutoReplenishment = false }));
+
+    public bool TryAcquire(byte[] readerKey)
+    {
+        using var lease = _limiter.AttemptAcquire(Convert.ToHexString(readerKey, 0, 8));
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>/forget's part in the tip line: the draft and any reply routes.</summary>
+internal sealed class TipEraser(TipService tips) : IReaderEraser
+{
+    public Task EraseAsync(BotContext context, CancellationToken ct) => tips.ForgetAsync(context.Db, context.UserId, ct);
+}

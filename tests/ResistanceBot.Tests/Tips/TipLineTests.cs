@@ -1,0 +1,220 @@
+using System.Text;
+using MetadataExtractor;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using ResistanceBot.BotApiEmulator;
+using ResistanceBot.Privacy;
+using ResistanceBot.Tests.Infrastructure;
+using ResistanceBot.Tips;
+
+namespace ResistanceBot.Tests.Tips;
+
+/// <summary>The tip line through the real host and the emulator, checked against privacy promises 2, 3, 4 and 5.</summary>
+public sealed class TipLineTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private const string HostileText = "<b>Raid</b> at dawn & \u202Eevil RTL\u202C near the draft office";
+
+    private static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Media", name));
+
+    /// <summary>Sends a tip of text, a two-photo album and a JPEG document carrying GPS; returns the receipt message.</summary>
+    internal static async Task<ChatMessage> SendTipAsync(BotHost bot, TelegramUser user, string text = HostileText, bool english = true)
+    {
+        var intro = await user.AskAsync("/tip", Wait);
+        var added = await user.AskAsync(text, Wait);
+        if (english)
+        {
+            Assert.Contains("Anonymous tip", intro.Text, StringComparison.Ordinal);
+            Assert.StartsWith("Added to your tip (1 parts", added.Text, StringComparison.Ordinal);
+        }
+
+        var before = user.BotMessageCount;
+        user.SendPhoto(Fixture("gps.jpg"), mediaGroupId: "album-1");
+        user.SendPhoto(Fixture("gps.jpg"), caption: "second photo", mediaGroupId: "album-1");
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0 && user.BotMessageCount > before, Wait, "the album to be taken");
+        await Eventually.HoldsAsync(() => Task.FromResult(bot.Emulator.PendingUpdateCount == 0));
+
+        var document = await user.AskAsync("", Wait, () => user.SendDocument(Fixture("gps.jpg"), "IMG_0001.jpg", "image/jpeg"));
+        Assert.True(!english || document.Text.StartsWith("Added to your tip", StringComparison.Ordinal), document.Text);
+        return await user.AskAsync("/send", Wait);
+    }
+
+    private static string ReceiptOf(ChatMessage receipt)
+    {
+        var code = Assert.Single(receipt.Entities, e => e.Type == "code");
+        return receipt.Text.Substring(code.Offset, code.Length);
+    }
+
+    [Fact]
+    public async Task A_tip_with_hostile_text_an_album_and_a_GPS_document_is_stored_clean_and_sealed_and_the_chat_is_cleared()
+    {
+        await using var bot = await BotHost.StartAsync();
+        var user = bot.Emulator.User(8_100_001, "Tipster", languageCode: "en");
+
+        var receiptMessage = await SendTipAsync(bot, user);
+
+        // Promise 3: a receipt of 100 bits in a <code> element.
+        var receipt = ReceiptOf(receiptMessage);
+        Assert.Matches("^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$", receipt);
+        Assert.Contains("I deleted your messages from this chat", receiptMessage.Text, StringComparison.Ordinal);
+
+        // Promise 4: the tipster's messages of the tip, and the bot's messages about the draft, are gone from the chat.
+        var earlier = user.Messages.Where(m => m.MessageId < receiptMessage.MessageId).ToList();
+        Assert.NotEmpty(earlier);
+        Assert.All(earlier, m => Assert.True(m.IsDeleted, $"message {m.MessageId} ('{m.Text}') is still in the chat"));
+
+        var check = await user.AskAsync($"/check {receipt.ToLowerInvariant().Replace('-', ' ')}", Wait);
+        Assert.Equal("Your tip is waiting for the editors.", check.Text);
+        Assert.True(user.Messages.Single(m => !m.FromBot && m.Text.StartsWith("/check", StringComparison.Ordinal)).IsDeleted);
+
+        var wrong = await user.AskAsync("/check 00000-00000-00000-00000", Wait);
+        var malformed = await user.AskAsync("/check hello", Wait);
+        Assert.Equal(("No tip matches this receipt.", "No tip matches this receipt."), (wrong.Text, malformed.Text));
+
+        // Stored: text and files sealed; the photos and the document cleaned of their GPS location.
+        var tip = await bot.WithDbAsync(db => db.Tips.Include(t => t.Files).SingleAsync());
+        var sealer = bot.Services.GetRequiredService<DataSealer>();
+        Assert.Equal(HostileText + "\n\nsecond photo", Encoding.UTF8.GetString(sealer.Open(tip.SealedText, TipService.TextPurpose)));
+        Assert.Equal(3, tip.Files.Count);
+        Assert.All(tip.Files, f => Assert.True(f.Cleaned));
+        foreach (var file in tip.Files)
+        {
+            var content = sealer.Open(file.SealedContent, TipService.FilePurpose);
+            var metadata = ImageMetadataReader.ReadMetadata(new MemoryStream(content));
+            Assert.DoesNotContain(metadata, d => d.Name is "GPS" or "Exif IFD0" or "XMP" or "IPTC");
+        }
+
+        Assert.Equal(0, tip.SubmittedHour.Minute + tip.SubmittedHour.Second);
+        await bot.StopAsync();
+        var stored = Encoding.UTF8.GetString(System.IO.Directory.GetFiles(Path.GetDirectoryName(bot.DatabasePath)!).SelectMany(File.ReadAllBytes).ToArray());
+        Assert.DoesNotContain("Raid", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("Petrovich", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("IMG_0001", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Limits_refusals_and_warnings_are_told_plainly_and_nothing_identifying_joins_the_tip()
+    {
+        var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = BotHost.NewDatabasePath();
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100"), databasePath: db);
+        var user = emulator.User(8_100_002, "Tipster", phone: "+79160000000");
+
+        Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
+        await user.AskAsync("/tip", Wait);
+        Assert.Equal("You already have a draft open: add to it, then /send or /cancel.", (await user.AskAsync("/tip", Wait)).Text);
+        Assert.StartsWith("Not added: voice messages, round videos, locations and contacts", (await user.AskAsync("", Wait, () => user.SendContact())).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not added: a tip's text can be at most 100", (await user.AskAsync(new string('x', 101), Wait)).Text, StringComparison.Ordinal);
+        Assert.Equal("Your draft is empty: send text, photos or files first.", (await user.AskAsync("/send", Wait)).Text);
+        var pdf = await user.AskAsync("", Wait, () => user.SendDocument(Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)"), "report.pdf", "application/pdf"));
+        Assert.StartsWith("⚠️ Part 1 is a type the bot cannot clean of metadata", pdf.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text, StringComparison.Ordinal);
+
+        var receipt = await user.AskAsync("/send", Wait);
+        Assert.Contains("Files whose metadata could not be removed: 1", receipt.Text, StringComparison.Ordinal);
+        var file = await bot.WithDbAsync(d => d.TipFiles.SingleAsync());
+        Assert.Equal((MediaKind.Other, false), (file.Kind, file.Cleaned));
+
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("one more", Wait);
+        Assert.Equal("You have sent 1 tips in the last 24 hours; please wait before sending more.", (await user.AskAsync("/send", Wait)).Text);
+        Assert.Equal("Your draft is dropped and its messages deleted.", (await user.AskAsync("/cancel", Wait)).Text);
+        Assert.Equal(0, await bot.WithDbAsync(d => d.TipDrafts.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Opting_in_to_replies_stores_the_chat_sealed_and_forget_erases_it_with_any_draft()
+    {
+        await using var bot = await BotHost.StartAsync();
+        var user = bot.Emulator.User(8_100_003, "Tipster");
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("Text of the tip", Wait);
+        var receipt = await user.AskAsync("/send", Wait);
+        Assert.Null((await bot.WithDbAsync(d => d.Tips.SingleAsync())).SealedReplyRoute); // nothing kept unless asked
+
+        await Integration.ReaderJourneyTests.PressAsync(bot, user, receipt, receipt.ButtonData("Notify me")!);
+        var tip = await bot.WithDbAsync(d => d.Tips.AsNoTracking().SingleAsync());
+        Assert.Equal(user.Id, bot.Services.GetRequiredService<DataSealer>().OpenInt64(tip.SealedReplyRoute!, TipService.RoutePurpose));
+        Assert.True(tip.ReplyRouteExpiresAt <= TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(14.01));
+
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("/forget", Wait);
+
+        tip = await bot.WithDbAsync(d => d.Tips.AsNoTracking().SingleAsync());
+        Assert.Null(tip.SealedReplyRoute);
+        Assert.Null(tip.ReplyRouteOwner);
+        Assert.Equal(0, await bot.WithDbAsync(d => d.TipDrafts.CountAsync()));
+        Assert.Equal("Your tip is waiting for the editors.", (await user.AskAsync($"/check {ReceiptOf(receipt)}", Wait)).Text);
+    }
+
+    [Fact]
+    public async Task After_a_key_rotation_old_tips_still_open()
+    {
+        var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var path = BotHost.NewDatabasePath();
+        var settings = BotHost.DefaultSettings(emulator, path);
+        var first = await BotHost.StartAsync(emulator, settings, databasePath: path);
+        var user = emulator.User(8_100_004, "Tipster");
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("Before the rotation", Wait);
+        var receipt = ReceiptOf(await user.AskAsync("/send", Wait));
+        await first.StopAsync();
+
+        var oldKey = settings.Single(s => s.StartsWith("--Security:DataKey=", StringComparison.Ordinal))["--Security:DataKey=".Length..];
+        string[] rotated =
+        [
+            .. settings.Where(s => !s.StartsWith("--Security:DataKey=", StringComparison.Ordinal)),
+            "--Security:DataKey=" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            "--Security:PreviousDataKeys:0=" + oldKey,
+        ];
+        await using var second = await BotHost.StartAsync(emulator, rotated, databasePath: path);
+
+        var tip = await second.WithDbAsync(d => d.Tips.SingleAsync());
+        Assert.Equal("Before the rotation", Encoding.UTF8.GetString(second.Services.GetRequiredService<DataSealer>().Open(tip.SealedText, TipService.TextPurpose)));
+        Assert.Equal("Your tip is waiting for the editors.", (await user.AskAsync($"/check {receipt}", Wait)).Text);
+    }
+
+    [Fact]
+    public async Task Promise_4_the_receipt_message_deletes_itself_after_a_while()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var bot = await BotHost.StartAsync(services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        var user = bot.Emulator.User(8_100_005, "Tipster");
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("Short tip", Wait);
+        var receipt = await user.AskAsync("/send", Wait);
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "the send to finish");
+        Assert.False(user.BotMessages.Single(m => m.MessageId == receipt.MessageId).IsDeleted);
+
+        clock.Advance(TimeSpan.FromMinutes(11));
+
+        await bot.Emulator.WaitUntilAsync(() => user.BotMessages.Single(m => m.MessageId == receipt.MessageId).IsDeleted, Wait, "the receipt to be deleted");
+    }
+
+    [Fact]
+    public void Promise_2_the_sender_tag_is_unrelated_to_the_reader_pseudonym_and_changes_every_30_days()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+        var pseudonyms = new Pseudonyms(Options.Create(new SecurityOptions { PseudonymKey = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()) }));
+        var keys = new TipKeys(pseudonyms, clock);
+
+        var tag = keys.SenderTag(42);
+        Assert.NotEqual(pseudonyms.Of(Purposes.Reader, 42), tag);
+        Assert.NotEqual(keys.DraftKey(42), tag);
+        Assert.Equal(tag, keys.SenderTag(42));
+        clock.Advance(TimeSpan.FromDays(TipKeys.EpochDays));
+        Assert.NotEqual(tag, keys.SenderTag(42));
+    }
+
+    [Theory]
+    [InlineData("k7qmd-2xprt-9hwzb-4nf6c", "K7QMD2XPRT9HWZB4NF6C")]
+    [InlineData("K7QMD 2XPRT 9HWZB 4NF6C", "K7QMD2XPRT9HWZB4NF6C")]
+    [InlineData("O1LI0-00000-00000-00000", "01110000000000000000")]
+    [InlineData("K7QMD-2XPRT-9HWZB-4NF6", null)]
+    [InlineData("K7QMD-2XPRT-9HWZB-4NF6U", null)]
+    public void Receipts_forgive_case_spaces_and_look_alike_letters(string typed, string? canonical) =>
+        Assert.Equal(canonical, Receipt.Normalize(typed));
+}
