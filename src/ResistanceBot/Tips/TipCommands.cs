@@ -34,6 +34,11 @@ internal static class TipsFeature
         return services;
     }
 
+    /// <summary>"20 MB" or "3 KB", in the reader's language.</summary>
+    public static string Size(BotContext context, int bytes) => bytes >= 1 << 20
+        ? context.T("unit.mb", (bytes / (double)(1 << 20)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))
+        : context.T("unit.kb", Math.Max(1, bytes / 1024));
+
     /// <summary>Types whose metadata the bot removes; anything else is stored as sent and marked for moderators.</summary>
     public static bool Cleanable(string? fileName, string? mimeType) =>
         mimeType is "image/jpeg" or "image/png" or "image/webp"
@@ -52,7 +57,7 @@ internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options)
         }
 
         var o = options.Value;
-        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, o.MaxFileBytes / (1 << 20), o.DraftMinutes), ct: ct);
+        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes), ct: ct);
         var content = new DraftContent { MessageIds = [context.IncomingMessageId] };
         if (intro.Ok)
         {
@@ -127,7 +132,7 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
             };
             if (size > o.MaxFileBytes)
             {
-                return context.T("tip.file.too.big", o.MaxFileBytes / (1 << 20));
+                return context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes));
             }
 
             if (content.FileCount >= o.MaxFiles)

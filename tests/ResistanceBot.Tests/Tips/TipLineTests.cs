@@ -100,7 +100,7 @@ public sealed class TipLineTests
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         var db = BotHost.NewDatabasePath();
-        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100"), databasePath: db);
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100", "--Tips:MaxFileBytes=3000"), databasePath: db);
         var user = emulator.User(8_100_002, "Tipster", phone: "+79160000000");
 
         Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
@@ -111,7 +111,8 @@ public sealed class TipLineTests
         Assert.Equal("Your draft is empty: send text, photos or files first.", (await user.AskAsync("/send", Wait)).Text);
         var pdf = await user.AskAsync("", Wait, () => user.SendDocument(Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)"), "report.pdf", "application/pdf"));
         Assert.StartsWith("⚠️ Part 1 is a type the bot cannot clean of metadata", pdf.Text, StringComparison.Ordinal);
-        Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text, StringComparison.Ordinal);
+        Assert.Equal("Not added: files can be at most 2 KB.", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text);
+        Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendDocument([1, 2, 3], "b.pdf", "application/pdf"))).Text, StringComparison.Ordinal);
 
         var receipt = await user.AskAsync("/send", Wait);
         Assert.Contains("Files whose metadata could not be removed: 1", receipt.Text, StringComparison.Ordinal);
@@ -192,6 +193,23 @@ public sealed class TipLineTests
         clock.Advance(TimeSpan.FromMinutes(11));
 
         await bot.Emulator.WaitUntilAsync(() => user.BotMessages.Single(m => m.MessageId == receipt.MessageId).IsDeleted, Wait, "the receipt to be deleted");
+    }
+
+    [Fact]
+    public async Task A_draft_left_alone_expires_and_sends_nothing()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var bot = await BotHost.StartAsync(services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        var user = bot.Emulator.User(8_100_006, "Tipster");
+        await user.AskAsync("/tip", Wait);
+        await user.AskAsync("Started, then left", Wait);
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "the draft to be saved");
+
+        clock.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.Equal("I only understand commands. /help lists them.", (await user.AskAsync("more text", Wait)).Text);
+        Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
+        Assert.Equal(0, await bot.WithDbAsync(d => d.Tips.CountAsync()));
     }
 
     [Fact]
