@@ -213,6 +213,19 @@ public sealed class TipLineTests
     }
 
     [Fact]
+    public async Task Promise_3_guessing_receipts_is_stopped_after_ten_tries_an_hour()
+    {
+        await using var bot = await BotHost.StartAsync();
+        var user = bot.Emulator.User(8_100_007, "Guesser");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("No tip matches this receipt.", (await user.AskAsync($"/check {Receipt.New()}", Wait)).Text);
+        }
+
+        Assert.Equal("Too many checks. Please try again in an hour.", (await user.AskAsync($"/check {Receipt.New()}", Wait)).Text);
+    }
+
+    [Fact]
     public void Promise_2_the_sender_tag_is_unrelated_to_the_reader_pseudonym_and_changes_every_30_days()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
