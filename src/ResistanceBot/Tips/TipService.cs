@@ -90,9 +90,12 @@ internal sealed partial class TipService(
             SealedText = sealer.Seal(System.Text.Encoding.UTF8.GetBytes(text), TextPurpose),
             Files = files,
         };
+        // The tip and the end of its draft commit together: a failure loses neither, a retry does not store it twice.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Tips.Add(tip);
-        await db.TipDrafts.Where(d => d.DraftKey == keys.DraftKey(userId)).ExecuteDeleteAsync(ct);
         await db.SaveChangesAsync(ct);
+        await db.TipDrafts.Where(d => d.DraftKey == keys.DraftKey(userId)).ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
         var uncleaned = files.Count(f => !f.Cleaned);
         LogStored(logger, tip.Id, files.Count, uncleaned);
         return new SubmitResult(receipt, tip.Id, skipped, uncleaned);
