@@ -101,6 +101,17 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             chatId, messageId, html, ParseMode.Html, replyMarkup: markup,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct);
 
+    /// <summary>Uploads a file as a new message (never a forward: nothing links it to where it came from).</summary>
+    public Task<SendOutcome> SendFileAsync(long chatId, byte[] content, string fileName, bool asPhoto, string? captionHtml = null, CancellationToken ct = default) =>
+        SendAsync(chatId, asPhoto ? "sendPhoto" : "sendDocument", async c =>
+        {
+            using var stream = new MemoryStream(content, writable: false);
+            var file = InputFile.FromStream(stream, fileName);
+            return asPhoto
+                ? (await bot.SendPhoto(chatId, file, captionHtml, ParseMode.Html, cancellationToken: c)).Id
+                : (await bot.SendDocument(chatId, file, captionHtml, ParseMode.Html, cancellationToken: c)).Id;
+        }, ct);
+
     /// <summary>Removes the buttons under a message.</summary>
     public Task<SendOutcome> EditReplyMarkupAsync(long chatId, int messageId, CancellationToken ct = default) =>
         SendAsync(chatId, "editMessageReplyMarkup", async c => (await bot.EditMessageReplyMarkup(chatId, messageId, cancellationToken: c)).Id, ct, limited: false);

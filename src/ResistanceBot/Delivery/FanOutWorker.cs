@@ -49,7 +49,7 @@ internal sealed partial class FanOutWorker(
     /// <summary>Where the current sweep of the outbox has got to (keyset paging by id).</summary>
     private long _cursor;
 
-    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts);
+    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -163,7 +163,7 @@ internal sealed partial class FanOutWorker(
             from o in ready.OrderBy(o => o.Id).Take(BatchSize)
             join r in db.Readers on o.ReaderId equals r.Id into readers
             from r in readers.DefaultIfEmpty()
-            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts))
+            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup))
             .AsNoTracking()
             .ToListAsync(ct);
         if (rows.Count > 0)
@@ -226,7 +226,8 @@ internal sealed partial class FanOutWorker(
         }
 
         // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
-        return await sender.SendTextAsync(chatId, html, perChatPaced: row.EditionId is not null, ct: ct);
+        var markup = row.Markup is null ? null : System.Text.Json.JsonSerializer.Deserialize<global::Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup>(row.Markup, global::Telegram.Bot.JsonBotAPI.Options);
+        return await sender.SendTextAsync(chatId, html, markup, perChatPaced: row.EditionId is not null, ct: ct);
     }
 
     private async Task RecordAsync(BotDbContext db, (Row Row, SendOutcome Outcome)[] outcomes, CancellationToken ct)

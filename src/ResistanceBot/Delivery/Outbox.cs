@@ -1,10 +1,13 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Digests;
 using ResistanceBot.Privacy;
 using ResistanceBot.Storage;
 using ResistanceBot.Subscriptions;
+using Telegram.Bot;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace ResistanceBot.Delivery;
 
@@ -68,12 +71,17 @@ internal sealed class Outbox(DataSealer sealer, IOptions<DigestOptions> digest, 
     }
 
     /// <summary>A one-off message (a staff notice, a reply to a tipster): chat id and text sealed in the row.</summary>
-    public void EnqueueMessage(BotDbContext db, long chatId, string html, DateTimeOffset? notBefore = null) =>
-        db.Outbox.Add(new OutboxMessage
+    public OutboxMessage EnqueueMessage(BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null)
+    {
+        var row = new OutboxMessage
         {
             SealedChatId = sealer.SealInt64(chatId, OneOffPurpose),
-            SealedHtml = sealer.Seal(System.Text.Encoding.UTF8.GetBytes(html), OneOffPurpose),
-            NotBefore = (notBefore ?? time.GetUtcNow()).UtcDateTime,
+            SealedHtml = sealer.Seal(Encoding.UTF8.GetBytes(html), OneOffPurpose),
+            ReplyMarkup = markup is null ? null : JsonSerializer.Serialize(markup, JsonBotAPI.Options),
+            NotBefore = time.GetUtcNow().UtcDateTime,
             State = OutboxState.Pending,
-        });
+        };
+        db.Outbox.Add(row);
+        return row;
+    }
 }

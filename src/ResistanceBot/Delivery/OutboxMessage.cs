@@ -37,6 +37,9 @@ internal sealed class OutboxMessage
     /// <summary>For one-off messages: the HTML, sealed.</summary>
     public byte[]? SealedHtml { get; set; }
 
+    /// <summary>For one-off messages: inline buttons as Bot API JSON (callback data only; never personal data).</summary>
+    public string? ReplyMarkup { get; set; }
+
     /// <summary>Not sent before this instant (the subscriber's chosen hour).</summary>
     public DateTime NotBefore { get; set; }
 
@@ -65,6 +68,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(o => o.SealedChatId).HasMaxLength(64);
         builder.Property(o => o.SealedHtml).HasMaxLength(40_000);
         builder.Property(o => o.LastError).HasMaxLength(300);
+        builder.Property(o => o.ReplyMarkup).HasMaxLength(4000);
         // Claims walk pending rows in id order (keyset paging); due time is checked per row.
         builder.HasIndex(o => new { o.State, o.Id });
         builder.HasIndex(o => new { o.EditionId, o.ReaderId, o.PartIndex });

@@ -3,6 +3,7 @@ using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Digests;
 using ResistanceBot.Localization;
+using ResistanceBot.Moderation;
 using ResistanceBot.Privacy;
 using ResistanceBot.Staff;
 using ResistanceBot.Storage;
@@ -56,6 +57,7 @@ internal static class BotApp
         services.AddArticles(configuration);
         services.AddDigests(configuration);
         services.AddTips(configuration);
+        services.AddModeration();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<BotApiHealthCheck>("bot-api");

@@ -45,6 +45,12 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<TipDraft> TipDrafts => Set<TipDraft>();
 
+    public DbSet<Moderation.TipNotice> TipNotices => Set<Moderation.TipNotice>();
+
+    public DbSet<Moderation.TipView> TipViews => Set<Moderation.TipView>();
+
+    public DbSet<Moderation.TipBan> TipBans => Set<Moderation.TipBan>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);
 }

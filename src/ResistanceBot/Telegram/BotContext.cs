@@ -51,6 +51,9 @@ internal sealed class BotContext(
 
     public StaffRole Role { get; private set; }
 
+    /// <summary>The chat's conversation state when a conversation handler runs ("name" or "name:detail").</summary>
+    public string ConversationState { get; internal set; } = "";
+
     /// <summary>The command name, lowercase, without slash or @botname.</summary>
     public string Command { get; private set; } = "";
 

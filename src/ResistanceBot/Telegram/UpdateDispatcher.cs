@@ -123,8 +123,9 @@ internal sealed partial class UpdateDispatcher(
         }
 
         var state = await ConversationStateAsync(context, ct);
-        if (state is not null && _conversations.TryGetValue(state, out var conversation))
+        if (state is not null && _conversations.TryGetValue(state.Split(':')[0], out var conversation))
         {
+            context.ConversationState = state;
             var handler = (IConversationHandler)services.GetRequiredService(conversation.Handler);
             await handler.HandleAsync(context, message, ct);
             return conversation.Handler.Name;

@@ -46,10 +46,16 @@ internal static class TipsFeature
 }
 
 /// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
-internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class TipCommand(TipService tips, Moderation.ModerationService moderation, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
+        if (await moderation.IsBannedAsync(context.Db, context.UserId, ct))
+        {
+            await context.ReplyAsync(context.T("tip.banned"), ct: ct);
+            return;
+        }
+
         if (await tips.DraftAsync(context.Db, context.UserId, ct) is not null)
         {
             await context.ReplyAsync(context.T("tip.already"), ct: ct);
@@ -166,10 +172,16 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
 }
 
 /// <summary>/send: stores the tip, deletes the tipster's messages from the chat, and gives the receipt.</summary>
-internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class SendTipCommand(TipService tips, Moderation.ModerationService moderation, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
+        if (await moderation.IsBannedAsync(context.Db, context.UserId, ct))
+        {
+            await context.ReplyAsync(context.T("tip.banned"), ct: ct);
+            return;
+        }
+
         var draft = await tips.DraftAsync(context.Db, context.UserId, ct);
         if (draft is null)
         {

@@ -9,6 +9,12 @@ using Telegram.Bot.Exceptions;
 
 namespace ResistanceBot.Tips;
 
+/// <summary>Told of each new tip inside the transaction that stores it (moderation posts its notices through the outbox).</summary>
+internal interface ITipSubmitted
+{
+    Task OnSubmittedAsync(BotDbContext db, Tip tip, CancellationToken ct);
+}
+
 internal sealed record SubmitResult(string? Receipt, int TipId, IReadOnlyList<string> Skipped, int Uncleaned);
 
 /// <summary>Turns a draft into a stored tip: files fetched from Telegram, cleaned, everything sealed; a receipt made.</summary>
@@ -17,6 +23,8 @@ internal sealed partial class TipService(
     DataSealer sealer,
     TipKeys keys,
     IOptions<TipsOptions> options,
+    IEnumerable<ITipSubmitted> listeners,
+    OutboxSignal signal,
     TimeProvider time,
     ILogger<TipService> logger)
 {
@@ -95,7 +103,14 @@ internal sealed partial class TipService(
         db.Tips.Add(tip);
         await db.SaveChangesAsync(ct);
         await db.TipDrafts.Where(d => d.DraftKey == keys.DraftKey(userId)).ExecuteDeleteAsync(ct);
+        foreach (var listener in listeners)
+        {
+            await listener.OnSubmittedAsync(db, tip, ct);
+        }
+
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        signal.Wake();
         var uncleaned = files.Count(f => !f.Cleaned);
         LogStored(logger, tip.Id, files.Count, uncleaned);
         return new SubmitResult(receipt, tip.Id, skipped, uncleaned);

@@ -185,6 +185,10 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<int?>("ReaderId")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ReplyMarkup")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<byte[]>("SealedChatId")
                         .HasMaxLength(64)
                         .HasColumnType("bytea");
@@ -359,6 +363,79 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("edition_parts", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipBan", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderTag");
+
+                    b.ToTable("tip_bans", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("OutboxId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OutboxId");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_notices", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipView", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("MessageId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_views", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Staff.AuditEntry", b =>
@@ -655,6 +732,17 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasForeignKey("EditionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
+                {
+                    b.HasOne("ResistanceBot.Delivery.OutboxMessage", "Message")
+                        .WithMany()
+                        .HasForeignKey("OutboxId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>

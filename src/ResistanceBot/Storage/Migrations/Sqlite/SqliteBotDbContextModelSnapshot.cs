@@ -174,6 +174,10 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<int?>("ReaderId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ReplyMarkup")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("SealedChatId")
                         .HasMaxLength(64)
                         .HasColumnType("BLOB");
@@ -340,6 +344,73 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("edition_parts", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipBan", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderTag");
+
+                    b.ToTable("tip_bans", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OutboxId");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_notices", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipView", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TipId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TipId");
+
+                    b.ToTable("tip_views", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Staff.AuditEntry", b =>
@@ -626,6 +697,17 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasForeignKey("EditionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
+                {
+                    b.HasOne("ResistanceBot.Delivery.OutboxMessage", "Message")
+                        .WithMany()
+                        .HasForeignKey("OutboxId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Staff;
+using ResistanceBot.Telegram;
+using ResistanceBot.Tips;
+using Telegram.Bot.Types;
+
+namespace ResistanceBot.Moderation;
+
+internal static class ModerationFeature
+{
+    public const string ReplyState = "modreply";
+
+    public static IServiceCollection AddModeration(this IServiceCollection services)
+    {
+        services.AddSingleton<ButtonSigner>();
+        services.AddSingleton<ModerationService>();
+        services.AddSingleton<ITipSubmitted>(sp => sp.GetRequiredService<ModerationService>());
+        services.AddCommand<QueueCommand>("queue", StaffRole.Moderator);
+        services.AddCommand<OpenCommand>("open", StaffRole.Moderator);
+        services.AddCommand<DecisionCommand>("approve", StaffRole.Moderator);
+        services.AddCommand<DecisionCommand>("reject", StaffRole.Moderator);
+        services.AddCommand<DecisionCommand>("reply", StaffRole.Moderator);
+        services.AddCommand<DecisionCommand>("redact", StaffRole.Moderator);
+        services.AddCommand<DecisionCommand>("ban", StaffRole.Moderator);
+        services.AddCommand<AuditCommand>("audit", StaffRole.Admin);
+        services.AddCallback<ModerationButtonHandler>(ButtonSigner.Prefix);
+        services.AddConversation<ModeratorReplyConversation>(ReplyState);
+        return services;
+    }
+
+    internal static bool TryTip(string text, out int tipId) =>
+        int.TryParse(text.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out tipId) && tipId > 0;
+}
+
+/// <summary>/queue: waiting tips, oldest first, as #N with their kinds and age; never their contents.</summary>
+internal sealed class QueueCommand(ModerationService moderation) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var waiting = await context.Db.Tips.AsNoTracking().Include(t => t.Files).Where(t => t.State == TipState.Waiting)
+            .OrderBy(t => t.Id).Take(50).ToListAsync(ct);
+        if (waiting.Count == 0)
+        {
+            await context.ReplyAsync(context.T("mod.queue.empty"), ct: ct);
+            return;
+        }
+
+        var text = new StringBuilder(context.T("mod.queue.title"));
+        foreach (var tip in waiting)
+        {
+            text.Append('\n').Append(context.T("mod.queue.item", tip.Id, ModerationService.Kinds(tip), moderation.Age(tip)));
+        }
+
+        await context.ReplyAsync(text.ToString(), ct: ct);
+    }
+}
+
+/// <summary>/open N: the tip's contents and files in the moderator's private chat.</summary>
+internal sealed class OpenCommand(ModerationService moderation) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        if (!ModerationFeature.TryTip(context.Arguments, out var tipId))
+        {
+            await context.ReplyAsync(context.T("mod.usage.open"), ct: ct);
+            return;
+        }
+
+        var tip = await context.Db.Tips.Include(t => t.Files).FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            await context.ReplyAsync(context.T("mod.none", tipId), ct: ct);
+            return;
+        }
+
+        await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        await moderation.OpenAsync(context.Db, tip, context.UserId, ct);
+    }
+}
+
+/// <summary>/approve N [note], /reject N [reason], /reply N TEXT, /redact N TEXT, /ban N.</summary>
+internal sealed class DecisionCommand(ModerationService moderation) : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var split = context.Arguments.Split(' ', 2, StringSplitOptions.TrimEntries);
+        var rest = split.Length > 1 ? split[1] : "";
+        if (!ModerationFeature.TryTip(split[0], out var tipId) || (context.Command is "reply" or "redact" && rest.Length == 0))
+        {
+            await context.ReplyAsync(context.T("mod.usage." + context.Command), ct: ct);
+            return;
+        }
+
+        var refusal = context.Command switch
+        {
+            "approve" => await moderation.DecideAsync(context, tipId, TipState.Approved, rest, ct),
+            "reject" => await moderation.DecideAsync(context, tipId, TipState.Rejected, rest, ct),
+            "reply" => await moderation.ReplyAsync(context, tipId, rest, ct),
+            "redact" => await moderation.RedactAsync(context, tipId, rest, ct),
+            _ => await moderation.BanAsync(context, tipId, ct),
+        };
+        await context.ReplyAsync(refusal ?? context.T("mod.done." + context.Command, tipId), ct: ct);
+    }
+}
+
+/// <summary>
+/// The buttons on notices and opened tips. The presser's role is checked first (a reader's press, whatever its data, changes
+/// nothing and is audited), then the signature (made-up data is audited as forged).
+/// </summary>
+internal sealed class ModerationButtonHandler(ButtonSigner signer, ModerationService moderation) : ICallbackHandler
+{
+    public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
+    {
+        if (!context.Has(StaffRole.Moderator))
+        {
+            await context.AuditAsync("denied", "button:moderation", ct: ct);
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        if (signer.Verify(data) is not { } button)
+        {
+            await context.AuditAsync("forged", "button:moderation", ct: ct);
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        var (action, tipId) = button;
+        string? answer;
+        switch (action)
+        {
+            case "open":
+                var tip = await context.Db.Tips.Include(t => t.Files).FirstOrDefaultAsync(t => t.Id == tipId, ct);
+                await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+                answer = tip is null ? context.T("mod.none", tipId)
+                    : await moderation.OpenAsync(context.Db, tip, context.UserId, ct) ? context.T("mod.opened") : context.T("mod.start.private");
+                break;
+            case "approve" or "reject":
+                answer = await moderation.DecideAsync(context, tipId, action == "approve" ? TipState.Approved : TipState.Rejected, null, ct)
+                    ?? context.T("mod.done." + action, tipId);
+                break;
+            case "ban":
+                answer = await moderation.BanAsync(context, tipId, ct) ?? context.T("mod.done.ban", tipId);
+                break;
+            case "reply":
+                await ConversationStore.SetAsync(context, ModerationFeature.ReplyState + ":" + tipId.ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(10), ct);
+                await context.Sender.SendTextAsync(context.UserId, context.T("mod.reply.prompt", tipId), ct: ct);
+                answer = null;
+                break;
+            default:
+                answer = context.T("button.stale");
+                break;
+        }
+
+        await context.Sender.AnswerCallbackAsync(query.Id, answer is null ? null : Articles.PlainText.Cut(Articles.PlainText.FromHtml(answer), 190), ct);
+    }
+}
+
+/// <summary>After the Reply button: the moderator's next message is the anonymous reply.</summary>
+internal sealed class ModeratorReplyConversation(ModerationService moderation) : IConversationHandler
+{
+    public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
+    {
+        await ConversationStore.ClearAsync(context, ct);
+        if (!context.Has(StaffRole.Moderator) || !ModerationFeature.TryTip(context.ConversationState.Split(':').Last(), out var tipId) || message.Text is not { Length: > 0 } text)
+        {
+            await context.ReplyAsync(context.T("unknown.message"), ct: ct);
+            return;
+        }
+
+        await context.ReplyAsync(await moderation.ReplyAsync(context, tipId, text, ct) ?? context.T("mod.done.reply", tipId), ct: ct);
+    }
+}
+
+/// <summary>/audit N: who did what to tip #N, and when.</summary>
+internal sealed class AuditCommand : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        if (!ModerationFeature.TryTip(context.Arguments, out var tipId))
+        {
+            await context.ReplyAsync(context.T("mod.usage.audit"), ct: ct);
+            return;
+        }
+
+        var target = "tip:" + tipId.ToString(CultureInfo.InvariantCulture);
+        var entries = await context.Db.AuditEntries.AsNoTracking().Where(a => a.Target == target).OrderBy(a => a.Id).ToListAsync(ct);
+        var text = new StringBuilder(context.T("mod.audit.title", tipId));
+        foreach (var entry in entries)
+        {
+            text.Append('\n').Append(Html.Escape($"{entry.At:dd.MM HH:mm} {entry.Actor} {entry.Action}"));
+        }
+
+        await context.ReplyAsync(text.ToString(), ct: ct);
+    }
+}

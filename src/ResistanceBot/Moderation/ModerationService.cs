@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Articles;
+using ResistanceBot.Delivery;
+using ResistanceBot.Localization;
+using ResistanceBot.Privacy;
+using ResistanceBot.Staff;
+using ResistanceBot.Storage;
+using ResistanceBot.Telegram;
+using ResistanceBot.Tips;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace ResistanceBot.Moderation;
+
+/// <summary>Notices, viewing, decisions and their consequences. Contents reach staff only in private chats, on request.</summary>
+internal sealed partial class ModerationService(
+    Outbox outbox,
+    OutboxSignal signal,
+    BotSender sender,
+    DataSealer sealer,
+    TipKeys keys,
+    ButtonSigner buttons,
+    Localizer strings,
+    StaffDirectory staff,
+    IOptions<StaffOptions> staffOptions,
+    TimeProvider time,
+    ILogger<ModerationService> logger) : ITipSubmitted
+{
+    private const string Staff = Localizer.Default;
+
+    /// <summary>A notice without contents (#N, kinds of parts, age) to the moderators' group, or to each moderator.</summary>
+    public async Task OnSubmittedAsync(BotDbContext db, Tip tip, CancellationToken ct)
+    {
+        IEnumerable<long> targets = staffOptions.Value.ModeratorChatId is { } group
+            ? [group]
+            : (await staff.ListAsync(db, ct)).Where(s => s.Role is StaffRole.Moderator or StaffRole.Admin).Select(s => s.UserId).Distinct();
+        var html = strings.Format(Staff, "mod.notice", tip.Id, Kinds(tip));
+        var markup = new InlineKeyboardMarkup(buttons.Button(strings.Get(Staff, "mod.button.open"), "open", tip.Id));
+        foreach (var chat in targets)
+        {
+            db.Set<TipNotice>().Add(new TipNotice { TipId = tip.Id, Message = outbox.EnqueueMessage(db, chat, html, markup) });
+        }
+    }
+
+    public void Wake() => signal.Wake();
+
+    public static string Kinds(Tip tip)
+    {
+        var parts = new List<string>();
+        if (tip.SealedText.Length > 33)
+        {
+            parts.Add("text");
+        }
+
+        var photos = tip.Files.Count(f => f.IsPhoto);
+        var documents = tip.Files.Count - photos;
+        if (photos > 0)
+        {
+            parts.Add(photos + (photos == 1 ? " photo" : " photos"));
+        }
+
+        if (documents > 0)
+        {
+            parts.Add(documents + (documents == 1 ? " file" : " files"));
+        }
+
+        return parts.Count == 0 ? "empty" : string.Join(", ", parts);
+    }
+
+    public string Age(Tip tip)
+    {
+        var hours = (int)(time.GetUtcNow().UtcDateTime - tip.SubmittedHour).TotalHours;
+        return hours < 1 ? "<1 h" : hours < 48 ? $"{hours} h" : $"{hours / 24} d";
+    }
+
+    /// <summary>The tip's contents and files, as new messages in a moderator's private chat, remembered for deletion.</summary>
+    /// <returns>false when the moderator has no private chat with the bot yet.</returns>
+    public async Task<bool> OpenAsync(BotDbContext db, Tip tip, long moderatorId, CancellationToken ct)
+    {
+        var text = Encoding.UTF8.GetString(sealer.Open(tip.SealedText, TipService.TextPurpose));
+        var html = new StringBuilder(strings.Format(Staff, "mod.open", tip.Id, tip.State.ToString().ToLowerInvariant(), Age(tip), Kinds(tip)))
+            .Append("\n\n").Append(text.Length > 0 ? Html.Escape(text) : strings.Get(Staff, "mod.open.notext"));
+        if (tip.SealedRedacted is { } redacted)
+        {
+            html.Append("\n\n").Append(strings.Format(Staff, "mod.open.redacted", Encoding.UTF8.GetString(sealer.Open(redacted, TipService.TextPurpose))));
+        }
+
+        var markup = tip.State == TipState.Waiting
+            ? new InlineKeyboardMarkup(
+            [
+                [buttons.Button("✅ Approve", "approve", tip.Id), buttons.Button("❌ Reject", "reject", tip.Id)],
+                [buttons.Button("💬 Reply", "reply", tip.Id), buttons.Button("🚫 Ban", "ban", tip.Id)],
+            ])
+            : null;
+        var header = await sender.SendTextAsync(moderatorId, html.Length > 4000 ? html.ToString()[..4000] : html.ToString(), markup, ct: ct);
+        if (!header.Ok)
+        {
+            return false;
+        }
+
+        var views = new List<int> { header.MessageId };
+        foreach (var file in tip.Files.OrderBy(f => f.Position))
+        {
+            var content = sealer.Open(file.SealedContent, TipService.FilePurpose);
+            var name = file.SealedName is null ? (file.IsPhoto ? "photo.jpg" : "file") : Encoding.UTF8.GetString(sealer.Open(file.SealedName, TipService.NamePurpose));
+            var caption = file.Cleaned ? null : strings.Get(Staff, "mod.file.uncleaned");
+            var sent = await sender.SendFileAsync(moderatorId, content, name, file.IsPhoto && file.Kind == MediaKind.Jpeg, caption, ct);
+            if (sent.Ok)
+            {
+                views.Add(sent.MessageId);
+            }
+        }
+
+        db.Set<TipView>().AddRange(views.Select(id => new TipView { TipId = tip.Id, ChatId = moderatorId, MessageId = id }));
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <returns>null when decided now; otherwise the reason (no such tip, already decided).</returns>
+    public async Task<string?> DecideAsync(BotContext context, int tipId, TipState decision, string? note, CancellationToken ct)
+    {
+        var db = context.Db;
+        var now = time.GetUtcNow().UtcDateTime;
+        // One statement decides, so two moderators pressing at once cannot both win.
+        var won = await db.Tips.Where(t => t.Id == tipId && t.State == TipState.Waiting)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, decision).SetProperty(t => t.DecidedAt, now), ct);
+        if (won == 0)
+        {
+            return await db.Tips.AnyAsync(t => t.Id == tipId, ct) ? context.T("mod.already", tipId) : context.T("mod.none", tipId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(note))
+        {
+            db.TipReplies.Add(new TipReply { TipId = tipId, At = now, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(note), TipService.ReplyPurpose) });
+        }
+
+        await db.SaveChangesAsync(ct);
+        await context.AuditAsync(decision == TipState.Approved ? "approve" : "reject", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        var tip = await db.Tips.AsNoTracking().FirstAsync(t => t.Id == tipId, ct);
+        await NotifyTipsterAsync(db, tipId, eraseRoute: true, ct);
+        await OfferReaderReportAsync(db, tip, ct);
+        await CleanUpAsync(db, tipId, strings.Format(Staff, "mod.decided", tipId, decision.ToString().ToLowerInvariant(), context.UserId, now.ToString("dd.MM HH:mm", CultureInfo.InvariantCulture)), ct);
+        LogDecided(logger, tipId, decision);
+        return null;
+    }
+
+    public async Task<string?> ReplyAsync(BotContext context, int tipId, string text, CancellationToken ct)
+    {
+        if (!await context.Db.Tips.AnyAsync(t => t.Id == tipId, ct))
+        {
+            return context.T("mod.none", tipId);
+        }
+
+        context.Db.TipReplies.Add(new TipReply { TipId = tipId, At = time.GetUtcNow().UtcDateTime, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(text), TipService.ReplyPurpose) });
+        await context.Db.SaveChangesAsync(ct);
+        await context.AuditAsync("reply", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        await NotifyTipsterAsync(context.Db, tipId, eraseRoute: false, ct);
+        return null;
+    }
+
+    public async Task<string?> RedactAsync(BotContext context, int tipId, string text, CancellationToken ct)
+    {
+        var tip = await context.Db.Tips.FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return context.T("mod.none", tipId);
+        }
+
+        tip.SealedRedacted = sealer.Seal(Encoding.UTF8.GetBytes(text), TipService.TextPurpose);
+        await context.Db.SaveChangesAsync(ct);
+        await context.AuditAsync("redact", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        await OfferReaderReportAsync(context.Db, tip, ct);
+        return null;
+    }
+
+    public async Task<string?> BanAsync(BotContext context, int tipId, CancellationToken ct)
+    {
+        var tip = await context.Db.Tips.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return context.T("mod.none", tipId);
+        }
+
+        context.Db.Set<TipBan>().Add(new TipBan { SenderTag = tip.SenderTag, TipId = tipId, At = time.GetUtcNow().UtcDateTime });
+        await context.Db.SaveChangesAsync(ct);
+        await context.AuditAsync("ban", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        return null;
+    }
+
+    public Task<bool> IsBannedAsync(BotDbContext db, long userId, CancellationToken ct)
+    {
+        var tag = keys.SenderTag(userId);
+        return db.Set<TipBan>().AnyAsync(b => b.SenderTag == tag, ct);
+    }
+
+    /// <summary>An approved tip with a text that may be published becomes a reader report candidate, with nothing of its sender.</summary>
+    private async Task OfferReaderReportAsync(BotDbContext db, Tip tip, CancellationToken ct)
+    {
+        if (tip.State != TipState.Approved || tip.SealedRedacted is null)
+        {
+            return;
+        }
+
+        var text = Encoding.UTF8.GetString(sealer.Open(tip.SealedRedacted, TipService.TextPurpose));
+        var key = CanonicalUrl.Hash("reader-report:" + tip.Id.ToString(CultureInfo.InvariantCulture));
+        var existing = await db.Articles.FirstOrDefaultAsync(a => a.UrlKey == key, ct);
+        if (existing is null)
+        {
+            db.Articles.Add(new Article
+            {
+                Kind = CandidateKind.ReaderReport,
+                State = CandidateState.New,
+                UrlKey = key,
+                Title = "Reader report",
+                Summary = PlainText.Cut(text, 3000),
+                FoundAt = time.GetUtcNow().UtcDateTime,
+            });
+        }
+        else if (existing.State != CandidateState.Published)
+        {
+            existing.Summary = PlainText.Cut(text, 3000);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Tells an opted-in tipster that there is news, without saying what: the answer is read with /check.</summary>
+    private async Task NotifyTipsterAsync(BotDbContext db, int tipId, bool eraseRoute, CancellationToken ct)
+    {
+        var tip = await db.Tips.FirstAsync(t => t.Id == tipId, ct);
+        if (tip.SealedReplyRoute is null)
+        {
+            return;
+        }
+
+        var chat = sealer.OpenInt64(tip.SealedReplyRoute, TipService.RoutePurpose);
+        outbox.EnqueueMessage(db, chat, strings.Get(Localizer.Default, "tip.news") + "\n\n" + strings.Get("ru", "tip.news") + "\n\n" + strings.Get("uk", "tip.news"));
+        if (eraseRoute)
+        {
+            tip.SealedReplyRoute = null;
+            tip.ReplyRouteOwner = null;
+            tip.ReplyRouteExpiresAt = null;
+        }
+
+        await db.SaveChangesAsync(ct);
+        signal.Wake();
+    }
+
+    /// <summary>After a decision: the bot's copies of the contents are deleted from moderators' chats; notices show the outcome.</summary>
+    private async Task CleanUpAsync(BotDbContext db, int tipId, string outcome, CancellationToken ct)
+    {
+        var views = await db.Set<TipView>().Where(v => v.TipId == tipId).ToListAsync(ct);
+        foreach (var chat in views.GroupBy(v => v.ChatId))
+        {
+            await sender.DeleteAsync(chat.Key, chat.Select(v => v.MessageId).ToList(), ct);
+        }
+
+        db.Set<TipView>().RemoveRange(views);
+        var notices = await db.Set<TipNotice>().Include(n => n.Message).Where(n => n.TipId == tipId).ToListAsync(ct);
+        foreach (var notice in notices.Where(n => n.Message is { State: OutboxState.Sent, SentMessageId: not null }))
+        {
+            var chat = sealer.OpenInt64(notice.Message!.SealedChatId!, Outbox.OneOffPurpose);
+            await sender.EditTextAsync(chat, notice.Message.SentMessageId!.Value, outcome, ct: ct);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Tip {TipId} decided: {Decision}")]
+    private static partial void LogDecided(ILogger logger, int tipId, TipState decision);
+}
