@@ -70,6 +70,10 @@ public sealed class TelegramUser
     public string PressButton(int messageId, string callbackData) =>
         _emulator.EnqueueCallback(Profile, Id, messageId, callbackData);
 
+    /// <summary>Presses a button on a message in another chat (a group the user is in).</summary>
+    public string PressButton(long chatId, int messageId, string callbackData) =>
+        _emulator.EnqueueCallback(Profile, chatId, messageId, callbackData);
+
     /// <summary>Presses the first button whose label contains <paramref name="label"/> on the bot's latest message that has one.</summary>
     public string PressButton(string label)
     {
