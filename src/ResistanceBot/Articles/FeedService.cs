@@ -102,26 +102,10 @@ internal sealed partial class FeedService(
 }
 
 /// <summary>Looks for due feeds every 30 seconds.</summary>
-internal sealed partial class FeedPoller(IServiceScopeFactory scopes, FeedService feeds, TimeProvider time, ILogger<FeedPoller> logger) : BackgroundService
+internal sealed class FeedPoller(IServiceScopeFactory scopes, FeedService feeds, TimeProvider time, ILogger<FeedPoller> logger)
+    : Hosting.PeriodicJob(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30), time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await feeds.PollDueAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), stoppingToken);
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                LogDatabase(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Period => TimeSpan.FromSeconds(30);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Feed polling could not reach the database; next round in 30 s")]
-    private static partial void LogDatabase(ILogger logger, Exception exception);
+    protected override Task RunAsync(BotDbContext db, CancellationToken ct) => feeds.PollDueAsync(db, ct);
 }

@@ -101,25 +101,10 @@ internal sealed partial class MenuPublisher(
 }
 
 /// <summary>Forgets update ids older than Telegram can redeliver, hourly.</summary>
-internal sealed partial class UpdateLogPruner(UpdateLog log, TimeProvider time, ILogger<UpdateLogPruner> logger) : BackgroundService
+internal sealed class UpdateLogPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<UpdateLogPruner> logger)
+    : Hosting.PeriodicJob(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
-        {
-            try
-            {
-                await log.PruneAsync(stoppingToken);
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Period => TimeSpan.FromHours(1);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Pruning the update log failed; it is tried again in an hour")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    protected override Task RunAsync(BotDbContext db, CancellationToken ct) => UpdateLog.PruneAsync(db, Time, ct);
 }

@@ -65,12 +65,10 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
     }
 
     /// <summary>Telegram keeps updates for 24 hours; older entries can no longer be redelivered.</summary>
-    public async Task<int> PruneAsync(CancellationToken ct)
+    public static Task<int> PruneAsync(BotDbContext db, TimeProvider time, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var cutoff = time.GetUtcNow().UtcDateTime.AddHours(-48);
-        return await db.ProcessedUpdates.Where(u => u.ClaimedAt < cutoff).ExecuteDeleteAsync(ct);
+        return db.ProcessedUpdates.Where(u => u.ClaimedAt < cutoff).ExecuteDeleteAsync(ct);
     }
 }
 

@@ -173,8 +173,7 @@ internal sealed partial class TipService(
         var now = time.GetUtcNow().UtcDateTime;
         var cutoff = now.AddDays(-options.RetentionDays);
         var drafts = await db.TipDrafts.Where(d => d.ExpiresAt <= now).ExecuteDeleteAsync(ct);
-        var routes = await db.Tips.Where(t => t.SealedReplyRoute != null && (t.ReplyRouteExpiresAt <= now || t.State != TipState.Waiting))
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.SealedReplyRoute, (byte[]?)null).SetProperty(t => t.ReplyRouteOwner, (byte[]?)null).SetProperty(t => t.ReplyRouteExpiresAt, (DateTime?)null), ct);
+        var routes = await EraseRoutesAsync(db.Tips.Where(t => t.SealedReplyRoute != null && (t.ReplyRouteExpiresAt <= now || t.State != TipState.Waiting)), ct);
         var decided = await db.Tips.Where(t => t.State != TipState.Waiting && t.DecidedAt < cutoff).Select(t => t.Id).ToListAsync(ct);
         await db.TipFiles.Where(f => decided.Contains(f.TipId)).ExecuteDeleteAsync(ct);
         await db.TipReplies.Where(r => decided.Contains(r.TipId)).ExecuteDeleteAsync(ct);
@@ -189,9 +188,11 @@ internal sealed partial class TipService(
         var draft = keys.DraftKey(userId);
         var owner = keys.RouteOwner(userId);
         await db.TipDrafts.Where(d => d.DraftKey == draft).ExecuteDeleteAsync(ct);
-        await db.Tips.Where(t => t.ReplyRouteOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.SealedReplyRoute, (byte[]?)null).SetProperty(t => t.ReplyRouteOwner, (byte[]?)null).SetProperty(t => t.ReplyRouteExpiresAt, (DateTime?)null), ct);
+        await EraseRoutesAsync(db.Tips.Where(t => t.ReplyRouteOwner == owner), ct);
     }
+
+    private static Task<int> EraseRoutesAsync(IQueryable<Tip> tips, CancellationToken ct) =>
+        tips.ExecuteUpdateAsync(s => s.SetProperty(t => t.SealedReplyRoute, (byte[]?)null).SetProperty(t => t.ReplyRouteOwner, (byte[]?)null).SetProperty(t => t.ReplyRouteExpiresAt, (DateTime?)null), ct);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Tip {TipId} stored with {Files} files ({Uncleaned} of types that cannot be cleaned)")]
     private static partial void LogStored(ILogger logger, int tipId, int files, int uncleaned);
@@ -238,26 +239,10 @@ internal sealed class ReceiptJanitor(BotSender sender, TimeProvider time) : Back
 }
 
 /// <summary>Applies retention once a day.</summary>
-internal sealed partial class TipRetention(IServiceScopeFactory scopes, TipService tips, TimeProvider time, ILogger<TipRetention> logger) : BackgroundService
+internal sealed class TipRetention(IServiceScopeFactory scopes, TipService tips, TimeProvider time, ILogger<TipRetention> logger)
+    : Hosting.PeriodicJob(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(24), time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await tips.PurgeAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), stoppingToken);
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                LogFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Period => TimeSpan.FromHours(24);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Retention could not run; it is tried again tomorrow")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    protected override Task RunAsync(BotDbContext db, CancellationToken ct) => tips.PurgeAsync(db, ct);
 }
