@@ -80,13 +80,6 @@ internal sealed partial class ModerationService(
     public async Task<bool> OpenAsync(BotDbContext db, Tip tip, long moderatorId, CancellationToken ct)
     {
         var text = Encoding.UTF8.GetString(sealer.Open(tip.SealedText, TipService.TextPurpose));
-        var html = new StringBuilder(strings.Format(Staff, "mod.open", tip.Id, tip.State.ToString().ToLowerInvariant(), Age(tip), Kinds(tip)))
-            .Append("\n\n").Append(text.Length > 0 ? Html.Escape(text) : strings.Get(Staff, "mod.open.notext"));
-        if (tip.SealedRedacted is { } redacted)
-        {
-            html.Append("\n\n").Append(strings.Format(Staff, "mod.open.redacted", Encoding.UTF8.GetString(sealer.Open(redacted, TipService.TextPurpose))));
-        }
-
         var markup = tip.State == TipState.Waiting
             ? new InlineKeyboardMarkup(
             [
@@ -94,13 +87,29 @@ internal sealed partial class ModerationService(
                 [buttons.Button("💬 Reply", "reply", tip.Id), buttons.Button("🚫 Ban", "ban", tip.Id)],
             ])
             : null;
-        var header = await sender.SendTextAsync(moderatorId, html.Length > 4000 ? html.ToString()[..4000] : html.ToString(), markup, ct: ct);
+        var header = await sender.SendTextAsync(moderatorId, strings.Format(Staff, "mod.open", tip.Id, tip.State.ToString().ToLowerInvariant(), Age(tip), Kinds(tip)), markup, ct: ct);
         if (!header.Ok)
         {
             return false;
         }
 
+        // The text in as many messages as it needs: escaped per piece, so no piece can break the HTML or the 4096 limit.
+        var messages = Pieces(text.Length > 0 ? text : strings.Get(Staff, "mod.open.notext")).Select(Html.Escape).ToList();
+        if (tip.SealedRedacted is { } redacted)
+        {
+            messages.AddRange(Pieces(Encoding.UTF8.GetString(sealer.Open(redacted, TipService.TextPurpose)))
+                .Select(piece => strings.Format(Staff, "mod.open.redacted", piece)));
+        }
+
         var views = new List<int> { header.MessageId };
+        foreach (var message in messages)
+        {
+            if (await sender.SendTextAsync(moderatorId, message, ct: ct) is { Ok: true } sentText)
+            {
+                views.Add(sentText.MessageId);
+            }
+        }
+
         foreach (var file in tip.Files.OrderBy(f => f.Position))
         {
             var content = sealer.Open(file.SealedContent, TipService.FilePurpose);
@@ -116,6 +125,23 @@ internal sealed partial class ModerationService(
         db.Set<TipView>().AddRange(views.Select(id => new TipView { TipId = tip.Id, ChatId = moderatorId, MessageId = id }));
         await db.SaveChangesAsync(ct);
         return true;
+    }
+
+    /// <summary>Plain text in pieces of at most 3,500 characters, never splitting a surrogate pair.</summary>
+    internal static IEnumerable<string> Pieces(string text)
+    {
+        const int Size = 3_500;
+        for (var start = 0; start < text.Length;)
+        {
+            var length = Math.Min(Size, text.Length - start);
+            if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1]))
+            {
+                length--;
+            }
+
+            yield return text.Substring(start, length);
+            start += length;
+        }
     }
 
     /// <returns>null when decided now; otherwise the reason (no such tip, already decided).</returns>

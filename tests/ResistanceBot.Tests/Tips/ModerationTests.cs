@@ -50,9 +50,10 @@ public sealed class ModerationTests
         // Moderator A opens it from the group: contents arrive in A's private chat, escaped and accepted by Telegram.
         var before = a.BotMessageCount;
         a.PressButton(Group, notice.MessageId, notice.ButtonData("Open")!);
-        await emulator.WaitUntilAsync(() => a.BotMessageCount >= before + 4, Wait, "the tip's contents in A's chat");
+        await emulator.WaitUntilAsync(() => a.BotMessageCount >= before + 5, Wait, "the tip's contents in A's chat");
         var opened = a.BotMessages.Skip(before).ToList();
-        Assert.Contains(TipText, opened[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith("Tip #1 · waiting", opened[0].Text, StringComparison.Ordinal);
+        Assert.Equal(TipText + "\n\nsecond photo", opened[1].Text); // the album's caption joins the text
         Assert.Equal(3, opened.Count(m => m.Photo is not null || m.Document is not null));
         Assert.DoesNotContain(emulator.Messages(Group), m => m.Text.Contains("raid", StringComparison.Ordinal));
 
@@ -140,6 +141,26 @@ public sealed class ModerationTests
             Wait,
             "notices in the moderator's and the admin's chats");
         Assert.DoesNotContain(a.BotMessages, m => m.Text.Contains("station", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_tip_of_maximal_length_full_of_markup_reaches_the_moderator_whole_in_parts_Telegram_accepts()
+    {
+        await using var bot = await StartAsync();
+        var tipster = bot.Emulator.User(9_100_006, "Tipster");
+        var text = string.Concat(Enumerable.Repeat("<b>&amp; 😀 ", 666)); // 7,992 characters of markup-like text
+        await tipster.AskAsync("/tip", Wait);
+        Assert.StartsWith("Added to your tip", (await tipster.AskAsync(text, Wait)).Text, StringComparison.Ordinal);
+        await tipster.AskAsync("/send", Wait);
+        var a = bot.Emulator.User(ModeratorA, "Moderator A");
+
+        await a.AskAsync("/open 1", Wait);
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0 && a.BotMessageCount >= 4, Wait, "the whole tip");
+
+        // Telegram trims white space at the edges of each message: compare the content without it.
+        static string Content(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
+        Assert.Equal(Content(text), Content(string.Concat(a.BotMessages.Skip(1).Select(m => m.Text))));
+        Assert.Equal(0, bot.Emulator.Stats.BadRequests);
     }
 
     [Fact]
