@@ -60,19 +60,16 @@ internal sealed class FeedsCommand(IOptions<DigestOptions> digest) : ICommandHan
         }
 
         var zone = digest.Value.Zone;
-        var text = new StringBuilder(context.T("feeds.title"));
-        foreach (var feed in feeds.Take(50))
+        await context.ReplyLinesAsync(context.T("feeds.title"), feeds.Select(feed =>
         {
             var name = PlainText.Cut(feed.Title ?? feed.Url, 60);
-            text.Append("\n\n").Append(feed switch
+            return "\n" + feed switch
             {
                 { Failures: > 0 } => context.T("feeds.failing", feed.Id, name, feed.Failures, feed.LastError, ArticlesFeature.Local(context, feed.NextPollAt, zone)),
                 { LastSuccessAt: { } at } => context.T("feeds.ok", feed.Id, name, ArticlesFeature.Local(context, at, zone)),
                 _ => context.T("feeds.never", feed.Id, name),
-            });
-        }
-
-        await context.ReplyAsync(text.ToString(), ct: ct);
+            };
+        }), ct);
     }
 }
 
@@ -167,7 +164,8 @@ internal sealed class AddArticleCommand(PageReader pages, ArticleStore store) : 
 /// <summary>/candidates: the next edition as it stands, then what waits, newest first, with pick and drop buttons.</summary>
 internal sealed class CandidatesCommand : ICommandHandler
 {
-    private const int Shown = 20;
+    // At most this many of each list, with short lines: the message and its buttons always fit one Telegram message.
+    private const int Shown = 12;
 
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -178,14 +176,20 @@ internal sealed class CandidatesCommand : ICommandHandler
     internal static async Task<(string Text, InlineKeyboardMarkup? Markup)> RenderAsync(BotContext context, CancellationToken ct)
     {
         var picked = await context.Db.Articles.AsNoTracking().Where(a => a.State == CandidateState.Picked).OrderBy(a => a.PickOrder).ToListAsync(ct);
+        var morePicked = Math.Max(0, picked.Count - Shown);
         var waiting = await context.Db.Articles.AsNoTracking().Where(a => a.State == CandidateState.New)
             .OrderByDescending(a => a.FoundAt).ThenByDescending(a => a.Id).Take(Shown).ToListAsync(ct);
 
         var text = new StringBuilder(context.T("candidates.title")).Append('\n');
         text.Append(picked.Count == 0 ? "\n" + context.T("candidates.picked.none") : "");
-        foreach (var (article, i) in picked.Select((a, i) => (a, i)))
+        foreach (var (article, i) in picked.Take(Shown).Select((a, i) => (a, i)))
         {
             text.Append('\n').Append(i + 1).Append(". ").Append(Line(article));
+        }
+
+        if (morePicked > 0)
+        {
+            text.Append("\n… +").Append(morePicked);
         }
 
         text.Append("\n\n").Append(context.T("candidates.new")).Append('\n');
@@ -206,7 +210,7 @@ internal sealed class CandidatesCommand : ICommandHandler
 
     private static string Line(Article article) =>
         $"#{article.Id} " + (article.Kind == CandidateKind.ReaderReport ? "🗣 " : "")
-        + Html.Escape(PlainText.Cut(article.Kind == CandidateKind.ReaderReport ? article.Summary : article.Title, 90))
+        + Html.Escape(PlainText.Cut(article.Kind == CandidateKind.ReaderReport ? article.Summary : article.Title, 80))
         + (article.Source is { } source ? " — <i>" + Html.Escape(PlainText.Cut(source, 40)) + "</i>" : "");
 }
 

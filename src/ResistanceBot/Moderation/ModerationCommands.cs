@@ -187,12 +187,6 @@ internal sealed class AuditCommand : ICommandHandler
 
         var target = "tip:" + tipId.ToString(CultureInfo.InvariantCulture);
         var entries = await context.Db.AuditEntries.AsNoTracking().Where(a => a.Target == target).OrderBy(a => a.Id).ToListAsync(ct);
-        var text = new StringBuilder(context.T("mod.audit.title", tipId));
-        foreach (var entry in entries)
-        {
-            text.Append('\n').Append(Html.Escape($"{entry.At:dd.MM HH:mm} {entry.Actor} {entry.Action}"));
-        }
-
-        await context.ReplyAsync(text.ToString(), ct: ct);
+        await context.ReplyLinesAsync(context.T("mod.audit.title", tipId), entries.Select(e => Html.Escape($"{e.At:dd.MM HH:mm} {e.Actor} {e.Action}")), ct);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Telegram;
 
@@ -26,17 +25,9 @@ internal sealed class StaffListCommand(StaffDirectory directory) : ICommandHandl
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
         var staff = await directory.ListAsync(context.Db, ct);
-        var text = new StringBuilder(context.T("staff.title")).Append('\n');
-        foreach (var (userId, role, configured) in staff)
-        {
-            text.Append('\n').Append(Html.Code(userId.ToString(CultureInfo.InvariantCulture))).Append(" — ").Append(StaffFeature.RoleName(context, role));
-            if (configured)
-            {
-                text.Append(' ').Append(context.T("staff.configured"));
-            }
-        }
-
-        await context.ReplyAsync(text.ToString(), ct: ct);
+        await context.ReplyLinesAsync(context.T("staff.title") + "\n", staff.Select(s =>
+            Html.Code(s.UserId.ToString(CultureInfo.InvariantCulture)) + " — " + StaffFeature.RoleName(context, s.Role)
+            + (s.Configured ? " " + context.T("staff.configured") : "")), ct);
     }
 }
 

@@ -122,6 +122,32 @@ internal sealed class BotContext(
         return outcome;
     }
 
+    /// <summary>
+    /// A title and lines in as many messages as they need. Each message is bounded by its HTML length, which is never less
+    /// than the length Telegram counts, so no message can exceed 4096.
+    /// </summary>
+    public async Task ReplyLinesAsync(string title, IEnumerable<string> lines, CancellationToken ct = default)
+    {
+        const int Limit = 4000;
+        var message = new System.Text.StringBuilder(title);
+        foreach (var line in lines)
+        {
+            if (message.Length + 1 + line.Length > Limit && message.Length > 0)
+            {
+                if (!(await ReplyAsync(message.ToString(), ct: ct)).Ok)
+                {
+                    return;
+                }
+
+                message.Clear();
+            }
+
+            message.Append(message.Length == 0 ? "" : "\n").Append(line.Length > Limit ? line[..Limit] : line);
+        }
+
+        await ReplyAsync(message.ToString(), ct: ct);
+    }
+
     public async Task<SendOutcome> EditAsync(int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)
     {
         var outcome = await sender.EditTextAsync(ChatId, messageId, html, markup, ct);

@@ -136,6 +136,38 @@ public sealed class EditorialFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_long_feed_list_comes_in_several_messages_that_Telegram_accepts()
+    {
+        await using (var scope = _bot.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ResistanceBot.Storage.BotDbContext>();
+            for (var i = 0; i < 40; i++)
+            {
+                db.Feeds.Add(new Feed
+                {
+                    Url = $"https://feed{i}.example/rss",
+                    Title = new string('T', 100),
+                    Failures = 3,
+                    LastError = "not a feed: " + new string('<', 280),
+                    NextPollAt = DateTime.MaxValue.AddDays(-1),
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var editor = _bot.Emulator.User(EditorId, "Editor");
+        var before = editor.BotMessageCount;
+        editor.SendText("/feeds");
+        await _bot.Emulator.WaitUntilAsync(() => _bot.Emulator.PendingUpdateCount == 0 && editor.BotMessageCount > before + 2, Wait, "the feed list");
+        await Eventually.HoldsAsync(() => Task.FromResult(_bot.Emulator.PendingUpdateCount == 0));
+
+        var list = string.Concat(editor.BotMessages.Skip(before).Select(m => m.Text));
+        Assert.Equal(40, list.Split("⚠️ failing").Length - 1);
+        Assert.Equal(0, _bot.Emulator.Stats.BadRequests);
+    }
+
+    [Fact]
     public async Task A_feed_that_fails_shows_as_failing_in_feeds_with_the_reason()
     {
         _web.Serve("/flaky.xml", FeedFixtures.Rss("Flaky", ("Story", "https://flaky.example/1", "Text.")));
