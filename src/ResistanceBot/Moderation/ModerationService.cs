@@ -44,8 +44,6 @@ internal sealed partial class ModerationService(
         }
     }
 
-    public void Wake() => signal.Wake();
-
     public static string Kinds(Tip tip)
     {
         var parts = new List<string>();

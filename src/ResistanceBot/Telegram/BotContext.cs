@@ -15,7 +15,6 @@ namespace ResistanceBot.Telegram;
 /// The chat and user ids live here in memory only, for the reply.
 /// </summary>
 internal sealed class BotContext(
-    IServiceProvider services,
     BotDbContext db,
     Pseudonyms pseudonyms,
     DataSealer sealer,
@@ -27,10 +26,6 @@ internal sealed class BotContext(
     private byte[]? _readerKey;
 
     public BotDbContext Db => db;
-
-    /// <summary>A service from this update's scope.</summary>
-    public T Services<T>()
-        where T : notnull => services.GetRequiredService<T>();
 
     public BotSender Sender => sender;
 

@@ -34,8 +34,6 @@ internal static class Html
         return sb.ToString();
     }
 
-    public static string Bold(string escapedHtml) => $"<b>{escapedHtml}</b>";
-
     public static string Code(string text) => $"<code>{Escape(text)}</code>";
 }
 

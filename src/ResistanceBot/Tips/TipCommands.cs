@@ -46,7 +46,7 @@ internal static class TipsFeature
 }
 
 /// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
-internal sealed class TipCommand(TipService tips, Moderation.ModerationService moderation, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class TipCommand(TipService tips, TipKeys keys, Moderation.ModerationService moderation, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -73,7 +73,7 @@ internal sealed class TipCommand(TipService tips, Moderation.ModerationService m
         var lifetime = TimeSpan.FromMinutes(o.DraftMinutes);
         context.Db.TipDrafts.Add(new TipDraft
         {
-            DraftKey = context.Services<TipKeys>().DraftKey(context.UserId),
+            DraftKey = keys.DraftKey(context.UserId),
             SealedParts = content.Seal(context.Sealer),
             ExpiresAt = context.Time.GetUtcNow().UtcDateTime.Add(lifetime),
         });
