@@ -511,6 +511,7 @@ public sealed partial class BotApiEmulator
             finally
             {
                 Interlocked.Decrement(ref _heldSends);
+                Changed();
             }
         }
     }

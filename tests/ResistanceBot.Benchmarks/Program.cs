@@ -35,6 +35,7 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
         $"--Telegram:BotToken={emulator.Token}",
         $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
         "--Telegram:PollTimeoutSeconds=1",
+        "--Database:Provider=Sqlite",
         $"--Database:ConnectionString=Data Source={Path.Combine(dir.FullName, "bench.db")}",
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",

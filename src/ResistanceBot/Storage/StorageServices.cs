@@ -41,6 +41,21 @@ internal static class StorageServices
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(connectionString);
 
+    /// <summary>A context outside dependency injection, for the verbs that work on two databases and for tests.</summary>
+    internal static BotDbContext CreateContext(DatabaseProvider provider, string connectionString)
+    {
+        if (provider == DatabaseProvider.Postgres)
+        {
+            var postgres = new DbContextOptionsBuilder<PostgresBotDbContext>();
+            ConfigurePostgres(postgres, connectionString);
+            return new PostgresBotDbContext(postgres.Options);
+        }
+
+        var sqlite = new DbContextOptionsBuilder<SqliteBotDbContext>();
+        ConfigureSqlite(sqlite, connectionString);
+        return new SqliteBotDbContext(sqlite.Options);
+    }
+
     /// <summary>Applies migrations; used at start and by the <c>migrate</c> verb.</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
     {

@@ -16,8 +16,8 @@ public sealed class FeedPollingTests : IAsyncLifetime
     {
         _web = await TestWebServer.StartAsync();
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
-        _bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Articles:FetchTimeoutSeconds=2", "--Articles:MaxDownloadBytes=100000"), databasePath: db);
+        var db = TestDatabase.New();
+        _bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Articles:FetchTimeoutSeconds=2", "--Articles:MaxDownloadBytes=100000"), database: db);
     }
 
     public async Task DisposeAsync()

@@ -21,8 +21,8 @@ public sealed class EditorialFlowTests : IAsyncLifetime
     {
         _web = await TestWebServer.StartAsync();
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
-        _bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}"), databasePath: db);
+        var db = TestDatabase.New();
+        _bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}"), database: db);
         var admin = _bot.Emulator.User(AdminId, "Admin");
         await admin.AskAsync($"/addstaff {EditorId} editor", Wait);
     }

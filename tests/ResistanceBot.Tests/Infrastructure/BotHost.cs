@@ -12,16 +12,16 @@ namespace ResistanceBot.Tests.Infrastructure;
 /// <summary>
 /// The real bot host, built by the same code as `dotnet run`, against a real SQLite file and the Bot API emulator over HTTP.
 /// </summary>
-public sealed class BotHost : IAsyncDisposable
+internal sealed class BotHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private BotHost(WebApplication app, BotApiEmulator.BotApiEmulator emulator, CapturedLogs logs, string databasePath, string[] settings)
+    private BotHost(WebApplication app, BotApiEmulator.BotApiEmulator emulator, CapturedLogs logs, TestDatabase database, string[] settings)
     {
         _app = app;
         Emulator = emulator;
         Logs = logs;
-        DatabasePath = databasePath;
+        Database = database;
         Settings = settings;
     }
 
@@ -29,7 +29,7 @@ public sealed class BotHost : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
-    public string DatabasePath { get; }
+    public TestDatabase Database { get; }
 
     public string[] Settings { get; }
 
@@ -37,14 +37,13 @@ public sealed class BotHost : IAsyncDisposable
 
     public Uri HttpAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    /// <summary>Fresh keys and a fresh database file for each test; the same emulator can be shared to restart a bot.</summary>
-    public static string[] DefaultSettings(BotApiEmulator.BotApiEmulator emulator, string databasePath, params string[] extra) =>
+    /// <summary>Fresh keys and a fresh database for each test; the same emulator can be shared to restart a bot.</summary>
+    public static string[] DefaultSettings(BotApiEmulator.BotApiEmulator emulator, TestDatabase database, params string[] extra) =>
     [
         $"--Telegram:BotToken={emulator.Token}",
         $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
         "--Telegram:PollTimeoutSeconds=1",
-        "--Database:Provider=Sqlite",
-        $"--Database:ConnectionString=Data Source={databasePath}",
+        .. database.Settings,
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         "--Http:Urls=http://127.0.0.1:0",
@@ -55,11 +54,11 @@ public sealed class BotHost : IAsyncDisposable
         BotApiEmulator.BotApiEmulator? emulator = null,
         string[]? settings = null,
         Action<IServiceCollection>? services = null,
-        string? databasePath = null)
+        TestDatabase? database = null)
     {
         emulator ??= await BotApiEmulator.BotApiEmulator.StartAsync();
-        databasePath ??= NewDatabasePath();
-        settings ??= DefaultSettings(emulator, databasePath);
+        database ??= TestDatabase.New();
+        settings ??= DefaultSettings(emulator, database);
         var logs = new CapturedLogs();
         var app = BotApp.Build(settings, b =>
         {
@@ -69,14 +68,7 @@ public sealed class BotHost : IAsyncDisposable
             services?.Invoke(b.Services);
         });
         await app.StartAsync();
-        return new BotHost(app, emulator, logs, databasePath, settings);
-    }
-
-    public static string NewDatabasePath()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "resistancebot-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, "bot.db");
+        return new BotHost(app, emulator, logs, database, settings);
     }
 
     internal async Task<T> WithDbAsync<T>(Func<BotDbContext, Task<T>> query)

@@ -13,11 +13,11 @@ namespace ResistanceBot.Tests.Infrastructure;
 /// </summary>
 internal sealed class Seed : IAsyncDisposable
 {
-    private readonly SqliteBotDbContext _db;
+    private readonly BotDbContext _db;
     private readonly DataSealer _sealer;
     private readonly Pseudonyms _pseudonyms;
 
-    private Seed(SqliteBotDbContext db, SecurityOptions security)
+    private Seed(BotDbContext db, SecurityOptions security)
     {
         _db = db;
         _sealer = new DataSealer(Options.Create(security));
@@ -28,9 +28,7 @@ internal sealed class Seed : IAsyncDisposable
     public static async Task<Seed> OpenAsync(string[] settings)
     {
         string Setting(string key) => settings.Single(s => s.StartsWith($"--{key}=", StringComparison.Ordinal))[(key.Length + 3)..];
-        var builder = new DbContextOptionsBuilder<SqliteBotDbContext>();
-        StorageServices.ConfigureSqlite(builder, Setting("Database:ConnectionString"));
-        var db = new SqliteBotDbContext(builder.Options);
+        var db = StorageServices.CreateContext(Enum.Parse<DatabaseProvider>(Setting("Database:Provider")), Setting("Database:ConnectionString"));
         await db.Database.MigrateAsync();
         return new Seed(db, new SecurityOptions { DataKey = Setting("Security:DataKey"), PseudonymKey = Setting("Security:PseudonymKey") });
     }

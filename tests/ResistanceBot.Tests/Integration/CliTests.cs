@@ -66,14 +66,23 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Migrate_creates_the_schema_in_WAL_mode_without_a_token_or_keys()
+    public async Task Migrate_creates_the_schema_without_a_token_or_keys()
     {
-        var path = BotHost.NewDatabasePath();
-        using var migrate = BotProcess.Start("migrate", $"--Database:ConnectionString=Data Source={path}");
+        var db = TestDatabase.New();
+        using var migrate = BotProcess.Start(["migrate", .. db.Settings]);
 
         Assert.Equal(0, await migrate.WaitForExitAsync(Wait));
 
-        await using var connection = new SqliteConnection($"Data Source={path}");
+        if (db.Provider == ResistanceBot.Storage.DatabaseProvider.Postgres)
+        {
+            await using var pg = new Npgsql.NpgsqlConnection(db.ConnectionString);
+            await pg.OpenAsync();
+            await using var tables = new Npgsql.NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('readers','staff','audit_log','processed_updates','conversations')", pg);
+            Assert.Equal(5L, await tables.ExecuteScalarAsync());
+            return;
+        }
+
+        await using var connection = new SqliteConnection(db.ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type='table' AND name IN ('readers','staff','audit_log','processed_updates','conversations'); PRAGMA journal_mode;";
@@ -88,7 +97,7 @@ public sealed class CliTests
     public async Task Purge_erases_decided_tips_past_retention_and_keeps_the_rest()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var path = BotHost.NewDatabasePath();
+        var path = TestDatabase.New();
         var settings = BotHost.DefaultSettings(emulator, path);
         await using (var seed = await Seed.OpenAsync(settings))
         {
@@ -100,7 +109,7 @@ public sealed class CliTests
         }
 
         await emulator.DisposeAsync();
-        using var purge = BotProcess.Start("purge", $"--Database:ConnectionString=Data Source={path}", "--Tips:RetentionDays=30");
+        using var purge = BotProcess.Start(["purge", .. path.Settings, "--Tips:RetentionDays=30"]);
 
         Assert.Equal(0, await purge.WaitForExitAsync(Wait));
         Assert.Contains("Erased 0 expired drafts, 0 reply routes and 2 decided tips.", purge.StandardOutput, StringComparison.Ordinal);

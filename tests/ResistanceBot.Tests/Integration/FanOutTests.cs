@@ -10,7 +10,7 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
     private const long EditorId = 7_000_000;
     private const int Parallelism = 16;
 
-    private static string[] Settings(BotApiEmulator.BotApiEmulator emulator, string db) => BotHost.DefaultSettings(
+    private static string[] Settings(BotApiEmulator.BotApiEmulator emulator, TestDatabase db) => BotHost.DefaultSettings(
         emulator, db, $"--Staff:AdminIds:0={EditorId}", "--Delivery:MessagesPerSecond=2000", $"--Delivery:Parallelism={Parallelism}");
 
     /// <summary>Each bot message of the edition in a chat, as "part index" (0, 1, …) read from its first line.</summary>
@@ -27,7 +27,7 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Two_thousand_subscribers_get_every_part_once_in_order_despite_429s_5xx_lost_answers_and_blocked_readers()
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
+        var db = TestDatabase.New();
         var settings = Settings(emulator, db);
         var ids = Enumerable.Range(1, 2000).Select(i => 10_000_000L + i).ToList();
         var blocked = ids.Where((_, i) => i % 33 == 0).ToHashSet(); // 3%
@@ -39,7 +39,7 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
 
         emulator.AddUsers(ids);
         emulator.BlockSilently(blocked);
-        await using var bot = await BotHost.StartAsync(emulator, settings, databasePath: db);
+        await using var bot = await BotHost.StartAsync(emulator, settings, database: db);
         var editor = emulator.User(EditorId, "Editor");
         emulator.Faults.RetryAfterSeconds = 1;
         emulator.Faults.FloodRate = 0.002;
@@ -89,7 +89,7 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task Killing_the_bot_mid_fan_out_loses_nothing_and_repeats_at_most_what_was_in_flight()
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
+        var db = TestDatabase.New();
         var settings = Settings(emulator, db);
         var ids = Enumerable.Range(1, 2000).Select(i => 20_000_000L + i).ToList();
         await using (var seed = await Seed.OpenAsync(settings))

@@ -74,7 +74,7 @@ public sealed class ResilienceTests
     public async Task An_update_cut_short_by_a_crash_is_handled_after_the_restart()
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var settings = BotHost.DefaultSettings(emulator, BotHost.NewDatabasePath());
+        var settings = BotHost.DefaultSettings(emulator, TestDatabase.New());
         var user = emulator.User(777001, "Reader");
 
         using (emulator.HoldSendsTo(user.Id))
@@ -85,6 +85,8 @@ public sealed class ResilienceTests
             await emulator.WaitUntilAsync(() => emulator.HeldSends == 1, Wait, "the bot to be mid-reply");
             first.Kill();
             await first.WaitForExitAsync(Wait);
+            // Only once the emulator has seen the connection close is the request gone; released earlier, it would be sent.
+            await emulator.WaitUntilAsync(() => emulator.HeldSends == 0, Wait, "the emulator to see the killed bot's request abort");
         }
 
         Assert.Equal(0, user.BotMessageCount);
@@ -102,7 +104,7 @@ public sealed class ResilienceTests
     public async Task SIGTERM_stops_the_bot_cleanly_with_exit_code_0()
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        using var bot = BotProcess.Start(BotHost.DefaultSettings(emulator, BotHost.NewDatabasePath()));
+        using var bot = BotProcess.Start(BotHost.DefaultSettings(emulator, TestDatabase.New()));
         var user = emulator.User(777002, "Reader");
         await user.AskAsync("/start", Wait);
 

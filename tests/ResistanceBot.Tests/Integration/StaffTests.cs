@@ -14,8 +14,8 @@ public sealed class StaffTests
     private static async Task<BotHost> StartWith(params string[] extra)
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
-        return await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, extra), databasePath: db);
+        var db = TestDatabase.New();
+        return await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, extra), database: db);
     }
 
     [Fact]

@@ -23,10 +23,10 @@ public sealed class WebhookTests
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         var port = FreePort();
         var hook = new Uri($"http://127.0.0.1:{port}/telegram/webhook");
-        var db = BotHost.NewDatabasePath();
+        var db = TestDatabase.New();
         var settings = BotHost.DefaultSettings(emulator, db,
             "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={hook}", $"--Telegram:WebhookSecret={Secret}", $"--Http:Urls=http://127.0.0.1:{port}");
-        var bot = await BotHost.StartAsync(emulator, settings, databasePath: db);
+        var bot = await BotHost.StartAsync(emulator, settings, database: db);
         await emulator.WaitUntilAsync(() => emulator.WebhookUrl is not null, Wait, "the bot to register its webhook");
         return (bot, hook);
     }

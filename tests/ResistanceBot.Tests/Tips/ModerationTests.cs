@@ -19,8 +19,8 @@ public sealed class ModerationTests
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         emulator.CreateGroup(Group, "Moderators");
-        var db = BotHost.NewDatabasePath();
-        var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}", $"--Staff:ModeratorChatId={Group}"), databasePath: db);
+        var db = TestDatabase.New();
+        var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}", $"--Staff:ModeratorChatId={Group}"), database: db);
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync($"/addstaff {ModeratorA} moderator", Wait);
         await admin.AskAsync($"/addstaff {ModeratorB} moderator", Wait);
@@ -124,8 +124,8 @@ public sealed class ModerationTests
     public async Task Without_a_moderators_group_each_moderator_gets_the_notice_privately()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
-        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}"), databasePath: db);
+        var db = TestDatabase.New();
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}"), database: db);
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync($"/addstaff {ModeratorA} moderator", Wait);
         var a = emulator.User(ModeratorA, "Moderator A");

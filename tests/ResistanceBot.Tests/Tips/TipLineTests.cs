@@ -89,7 +89,7 @@ public sealed class TipLineTests
 
         Assert.Equal(0, tip.SubmittedHour.Minute + tip.SubmittedHour.Second);
         await bot.StopAsync();
-        var stored = Encoding.UTF8.GetString(System.IO.Directory.GetFiles(Path.GetDirectoryName(bot.DatabasePath)!).SelectMany(File.ReadAllBytes).ToArray());
+        var stored = Encoding.UTF8.GetString(await bot.Database.StoredBytesAsync());
         Assert.DoesNotContain("Raid", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("Petrovich", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("IMG_0001", stored, StringComparison.Ordinal);
@@ -99,8 +99,8 @@ public sealed class TipLineTests
     public async Task Limits_refusals_and_warnings_are_told_plainly_and_nothing_identifying_joins_the_tip()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = BotHost.NewDatabasePath();
-        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100", "--Tips:MaxFileBytes=3000"), databasePath: db);
+        var db = TestDatabase.New();
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100", "--Tips:MaxFileBytes=3000"), database: db);
         var user = emulator.User(8_100_002, "Tipster", phone: "+79160000000");
 
         Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
@@ -155,9 +155,9 @@ public sealed class TipLineTests
     public async Task After_a_key_rotation_old_tips_still_open()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var path = BotHost.NewDatabasePath();
+        var path = TestDatabase.New();
         var settings = BotHost.DefaultSettings(emulator, path);
-        var first = await BotHost.StartAsync(emulator, settings, databasePath: path);
+        var first = await BotHost.StartAsync(emulator, settings, database: path);
         var user = emulator.User(8_100_004, "Tipster");
         await user.AskAsync("/tip", Wait);
         await user.AskAsync("Before the rotation", Wait);
@@ -171,7 +171,7 @@ public sealed class TipLineTests
             "--Security:DataKey=" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             "--Security:PreviousDataKeys:0=" + oldKey,
         ];
-        await using var second = await BotHost.StartAsync(emulator, rotated, databasePath: path);
+        await using var second = await BotHost.StartAsync(emulator, rotated, database: path);
 
         var tip = await second.WithDbAsync(d => d.Tips.SingleAsync());
         Assert.Equal("Before the rotation", Encoding.UTF8.GetString(second.Services.GetRequiredService<DataSealer>().Open(tip.SealedText, TipService.TextPurpose)));
