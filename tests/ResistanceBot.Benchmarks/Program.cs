@@ -43,6 +43,8 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
         $"--Delivery:MessagesPerSecond={botLimit}",
         $"--Delivery:Parallelism={parallelism}",
         "--Http:Urls=http://127.0.0.1:0",
+        "--Digest:TimeZone=UTC",
+        $"--Digest:EditionTime={TimeProvider.System.GetUtcNow().AddHours(12):HH:mm}",
         "--Logging:LogLevel:Default=Warning",
     };
     var ids = Enumerable.Range(1, subscribers).Select(i => 100_000_000L + i).ToList();

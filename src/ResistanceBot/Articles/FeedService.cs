@@ -102,8 +102,8 @@ internal sealed partial class FeedService(
 }
 
 /// <summary>Looks for due feeds every 30 seconds.</summary>
-internal sealed class FeedPoller(IServiceScopeFactory scopes, FeedService feeds, TimeProvider time, ILogger<FeedPoller> logger)
-    : Hosting.PeriodicJob(scopes, time, logger)
+internal sealed class FeedPoller(IServiceScopeFactory scopes, Leadership leadership, FeedService feeds, TimeProvider time, ILogger<FeedPoller> logger)
+    : Hosting.PeriodicJob(scopes, leadership, time, logger)
 {
     protected override TimeSpan Period => TimeSpan.FromSeconds(30);
 

@@ -117,14 +117,19 @@ internal sealed partial class DeliveryProgressReporter(
     IServiceScopeFactory scopes,
     DeliveryProgress progress,
     BotSender sender,
+    Leadership leadership,
     TimeProvider time,
     ILogger<DeliveryProgressReporter> logger) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(3);
     private readonly Dictionary<int, string> _shown = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The leading instance reports, as it is the one sending.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(ReportWhileLeadingAsync, stoppingToken);
+
+    private async Task ReportWhileLeadingAsync(CancellationToken stoppingToken)
     {
+        _shown.Clear();
         using var timer = new PeriodicTimer(Every, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

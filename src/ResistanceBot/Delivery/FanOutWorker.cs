@@ -35,6 +35,7 @@ internal sealed partial class FanOutWorker(
     BotSender sender,
     DataSealer sealer,
     OutboxSignal signal,
+    Leadership leadership,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<FanOutWorker> logger) : BackgroundService
@@ -51,9 +52,13 @@ internal sealed partial class FanOutWorker(
 
     internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Only the leading instance sends; when another takes over, it releases what this one had claimed.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(DrainAsync, stoppingToken);
+
+    private async Task DrainAsync(CancellationToken stoppingToken)
     {
         await ReleaseStaleClaimsAsync(stoppingToken);
+        _cursor = 0;
         var pause = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -86,7 +91,7 @@ internal sealed partial class FanOutWorker(
     private static TimeSpan Backoff(TimeSpan previous) =>
         previous == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(30, previous.TotalSeconds * 2));
 
-    /// <summary>One instance sends (a PostgreSQL deployment elects it); rows it finds claimed were left by a crash.</summary>
+    /// <summary>One instance sends (<see cref="Leadership"/>): rows it finds claimed as it takes over were left by a crash or a predecessor.</summary>
     private async Task ReleaseStaleClaimsAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -151,30 +156,58 @@ internal sealed partial class FanOutWorker(
     /// </summary>
     private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, long after, CancellationToken ct)
     {
-        var due = db.Outbox.Where(o => o.Id > after && o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
+        var until = now.Add(Lease);
         // A later part waits while an earlier part of the same edition for the same reader is pending, and for a second after it
         // was sent: parts arrive in order, about one a second into each chat, without an in-memory limiter per subscriber.
-        // (.Value: edition rows always have a reader; without it EF writes a null-safe comparison that no index can serve.)
         var spacing = now.Subtract(PartSpacing);
+        if (db is PostgresBotDbContext)
+        {
+            // Several instances may share the database: rows another transaction is claiming are skipped, never sent twice.
+            var claimed = await db.Database.SqlQueryRaw<long>(PostgresClaim, after, now, spacing, BatchSize, until).ToListAsync(ct);
+            return claimed.Count == 0 ? [] : await RowsAsync(db, db.Outbox.Where(o => claimed.Contains(o.Id)), ct);
+        }
+
+        // SQLite: one instance, one writer at a time.
+        var due = db.Outbox.Where(o => o.Id > after && o.State == OutboxState.Pending && o.NotBefore <= now && (o.ClaimedUntil == null || o.ClaimedUntil < now));
+        // (.Value: edition rows always have a reader; without it EF writes a null-safe comparison that no index can serve.)
         var ready = due.Where(o => o.EditionId == null || o.ReaderId == null
             || !db.Outbox.Any(p => p.EditionId == o.EditionId && p.ReaderId!.Value == o.ReaderId.Value && p.PartIndex < o.PartIndex
                 && (p.State == OutboxState.Pending || p.SentAt > spacing)));
-        var rows = await (
-            from o in ready.OrderBy(o => o.Id).Take(BatchSize)
-            join r in db.Readers on o.ReaderId equals r.Id into readers
-            from r in readers.DefaultIfEmpty()
-            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup))
-            .AsNoTracking()
-            .ToListAsync(ct);
+        var rows = await RowsAsync(db, ready.OrderBy(o => o.Id).Take(BatchSize), ct);
         if (rows.Count > 0)
         {
             var ids = rows.Select(r => r.Id).ToList();
-            var until = now.Add(Lease);
             await db.Outbox.Where(o => ids.Contains(o.Id)).ExecuteUpdateAsync(s => s.SetProperty(o => o.ClaimedUntil, until), ct);
         }
 
         return rows;
     }
+
+    /// <summary>The same rule as the SQLite query above, claimed in one statement with <c>FOR UPDATE SKIP LOCKED</c>.</summary>
+    private const string PostgresClaim = """
+        WITH due AS (
+            SELECT o."Id" FROM "outbox" AS o
+            WHERE o."Id" > {0} AND o."State" = 'Pending' AND o."NotBefore" <= {1}
+              AND (o."ClaimedUntil" IS NULL OR o."ClaimedUntil" < {1})
+              AND (o."EditionId" IS NULL OR o."ReaderId" IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM "outbox" AS p
+                  WHERE p."EditionId" = o."EditionId" AND p."ReaderId" = o."ReaderId" AND p."PartIndex" < o."PartIndex"
+                    AND (p."State" = 'Pending' OR p."SentAt" > {2})))
+            ORDER BY o."Id"
+            LIMIT {3}
+            FOR UPDATE SKIP LOCKED)
+        UPDATE "outbox" AS u SET "ClaimedUntil" = {4} FROM due WHERE u."Id" = due."Id"
+        RETURNING u."Id" AS "Value"
+        """;
+
+    private static Task<List<Row>> RowsAsync(BotDbContext db, IQueryable<OutboxMessage> rows, CancellationToken ct) => (
+            from o in rows
+            join r in db.Readers on o.ReaderId equals r.Id into readers
+            from r in readers.DefaultIfEmpty()
+            orderby o.Id
+            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup))
+        .AsNoTracking()
+        .ToListAsync(ct);
 
     private async Task LoadPartsAsync(BotDbContext db, List<Row> batch, CancellationToken ct)
     {

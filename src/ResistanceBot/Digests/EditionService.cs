@@ -42,6 +42,12 @@ internal sealed partial class EditionService(
     public async Task<Release?> ReleaseAsync(BotDbContext db, long? releasedBy, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (db is PostgresBotDbContext)
+        {
+            // Two editors pressing /publish on two instances: the second waits, then finds nothing picked.
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(5390734161851102796)", ct);
+        }
+
         var picked = await PickedAsync(db, ct);
         if (picked.Count == 0)
         {
@@ -138,41 +144,73 @@ internal static class DeliverySchedule
     }
 }
 
-/// <summary>Releases the edition at <c>Digest:EditionTime</c> in <c>Digest:TimeZone</c>, every day.</summary>
+/// <summary>
+/// Releases the edition at <c>Digest:EditionTime</c> in <c>Digest:TimeZone</c>, every day, on the leading instance. An instance
+/// that starts to lead (after a restart, or taking over from one that died) within an hour after that time releases the
+/// edition it finds missed.
+/// </summary>
 internal sealed partial class EditionScheduler(
     IServiceScopeFactory scopes,
     EditionService editions,
     DeliveryProgress progress,
     Staff.StaffDirectory staff,
+    Leadership leadership,
     IOptions<DigestOptions> options,
     TimeProvider time,
     ILogger<EditionScheduler> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    internal static readonly TimeSpan CatchUp = TimeSpan.FromHours(1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(ScheduleAsync, stoppingToken);
+
+    private async Task ScheduleAsync(CancellationToken stoppingToken)
     {
+        var previous = PreviousRelease(time.GetUtcNow(), options.Value.Time, options.Value.Zone);
+        if (time.GetUtcNow() - previous < CatchUp)
+        {
+            await ReleaseAsync(missedSince: previous.UtcDateTime, stoppingToken);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
             var next = NextRelease(now, options.Value.Time, options.Value.Zone);
             await Task.Delay(next - now, time, stoppingToken);
-            try
+            await ReleaseAsync(missedSince: null, stoppingToken);
+        }
+    }
+
+    private async Task ReleaseAsync(DateTime? missedSince, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+            if (missedSince is { } since && await db.Editions.AnyAsync(e => e.ReleasedAt >= since, ct))
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-                if (await editions.ReleaseAsync(db, null, stoppingToken) is { } release)
-                {
-                    // No editor pressed /publish: every editor and admin gets the progress message.
-                    var editors = (await staff.ListAsync(db, stoppingToken))
-                        .Where(s => s.Role is Staff.StaffRole.Editor or Staff.StaffRole.Admin)
-                        .Select(s => (s.UserId, Localizer.Default));
-                    await progress.AnnounceAsync(db, release.Edition, editors, stoppingToken);
-                }
+                return; // released in time, before this instance took over
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
+
+            if (await editions.ReleaseAsync(db, null, ct) is { } release)
             {
-                LogFailed(logger, e);
+                // No editor pressed /publish: every editor and admin gets the progress message.
+                var editors = (await staff.ListAsync(db, ct))
+                    .Where(s => s.Role is Staff.StaffRole.Editor or Staff.StaffRole.Admin)
+                    .Select(s => (s.UserId, Localizer.Default));
+                await progress.AnnounceAsync(db, release.Edition, editors, ct);
             }
         }
+        catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException)
+        {
+            LogFailed(logger, e);
+        }
+    }
+
+    /// <summary>The last scheduled time at or before <paramref name="now"/>.</summary>
+    internal static DateTimeOffset PreviousRelease(DateTimeOffset now, TimeOnly at, TimeZoneInfo zone)
+    {
+        var candidate = DeliverySchedule.Next(now.AddDays(-1), at.ToTimeSpan(), zone, inclusive: true);
+        return candidate <= now ? candidate : DeliverySchedule.Next(now.AddDays(-2), at.ToTimeSpan(), zone, inclusive: true);
     }
 
     internal static DateTimeOffset NextRelease(DateTimeOffset now, TimeOnly at, TimeZoneInfo zone) =>

@@ -3,10 +3,11 @@ using ResistanceBot.Storage;
 namespace ResistanceBot.Hosting;
 
 /// <summary>
-/// A job that runs at start and then every <see cref="Period"/>, in a scope of its own. A database error is logged and the job
-/// simply runs again next time: it never stops the host.
+/// A job that runs once per bot, on the leading instance (<see cref="Leadership"/>): as it starts to lead and then every
+/// <see cref="Period"/>, in a scope of its own. A database error is logged and the job simply runs again next time: it never
+/// stops the host.
 /// </summary>
-internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time, ILogger logger) : BackgroundService
+internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, Leadership leadership, TimeProvider time, ILogger logger) : BackgroundService
 {
     protected TimeProvider Time { get; } = time;
 
@@ -14,7 +15,9 @@ internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimePro
 
     protected abstract Task RunAsync(BotDbContext db, CancellationToken ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(RunWhileLeadingAsync, stoppingToken);
+
+    private async Task RunWhileLeadingAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period, Time);
         do

@@ -24,6 +24,8 @@ internal static class StorageServices
                 break;
         }
 
+        services.AddSingleton<Leadership>();
+        services.AddHostedService(sp => sp.GetRequiredService<Leadership>());
         return services;
     }
 

@@ -101,8 +101,8 @@ internal sealed partial class MenuPublisher(
 }
 
 /// <summary>Forgets update ids older than Telegram can redeliver, hourly.</summary>
-internal sealed class UpdateLogPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<UpdateLogPruner> logger)
-    : Hosting.PeriodicJob(scopes, time, logger)
+internal sealed class UpdateLogPruner(IServiceScopeFactory scopes, Leadership leadership, TimeProvider time, ILogger<UpdateLogPruner> logger)
+    : Hosting.PeriodicJob(scopes, leadership, time, logger)
 {
     protected override TimeSpan Period => TimeSpan.FromHours(1);
 

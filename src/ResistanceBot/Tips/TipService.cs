@@ -239,8 +239,8 @@ internal sealed class ReceiptJanitor(BotSender sender, TimeProvider time) : Back
 }
 
 /// <summary>Applies retention once a day.</summary>
-internal sealed class TipRetention(IServiceScopeFactory scopes, TipService tips, TimeProvider time, ILogger<TipRetention> logger)
-    : Hosting.PeriodicJob(scopes, time, logger)
+internal sealed class TipRetention(IServiceScopeFactory scopes, Leadership leadership, TipService tips, TimeProvider time, ILogger<TipRetention> logger)
+    : Hosting.PeriodicJob(scopes, leadership, time, logger)
 {
     protected override TimeSpan Period => TimeSpan.FromHours(24);
 
