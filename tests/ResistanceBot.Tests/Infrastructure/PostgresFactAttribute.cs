@@ -1,0 +1,19 @@
+using ResistanceBot.Storage;
+
+namespace ResistanceBot.Tests.Infrastructure;
+
+/// <summary>
+/// A test of what only PostgreSQL offers (several instances on one database). It runs in the PostgreSQL run of the suite
+/// (<c>tests/run</c>, or <c>RESISTANCEBOT_TEST_DATABASE=Postgres</c>), where it fails if no server answers, and is reported as
+/// skipped, with that reason, in the SQLite run.
+/// </summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (TestDatabase.RunProvider != DatabaseProvider.Postgres)
+        {
+            Skip = "needs PostgreSQL: runs in the PostgreSQL half of tests/run (RESISTANCEBOT_TEST_DATABASE=Postgres)";
+        }
+    }
+}
