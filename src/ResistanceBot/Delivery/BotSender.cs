@@ -33,11 +33,11 @@ internal readonly record struct SendOutcome(SendStatus Status, int MessageId = 0
 /// <c>retry_after</c> and the same call is tried again; 5xx and network faults back off with jitter. Telegram.Bot's own 429 retry
 /// is switched off (RetryThreshold 0) so that this is the only one.
 /// </summary>
-internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limiter, FloodGate gate, TimeProvider time, ILogger<BotSender> logger)
+internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limiter, FloodGate gate, Hosting.BotMetrics metrics, TimeProvider time, ILogger<BotSender> logger)
 {
-    private readonly ResiliencePipeline _pipeline = BuildPipeline(gate, time, logger);
+    private readonly ResiliencePipeline _pipeline = BuildPipeline(gate, metrics, time, logger);
 
-    internal static ResiliencePipeline BuildPipeline(FloodGate gate, TimeProvider time, ILogger logger) =>
+    private static ResiliencePipeline BuildPipeline(FloodGate gate, Hosting.BotMetrics metrics, TimeProvider time, ILogger logger) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -58,6 +58,7 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
                 {
                     if (args.Outcome.Exception is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: { } seconds })
                     {
+                        metrics.TooManyRequests();
                         gate.Close(TimeSpan.FromSeconds(seconds));
                         LogFloodWait(logger, seconds);
                     }
@@ -143,6 +144,13 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
 
     private async Task<SendOutcome> SendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true, bool perChat = true)
     {
+        var outcome = await TrySendAsync(chatId, method, call, limited, perChat, ct);
+        metrics.Sent(outcome.Status);
+        return outcome;
+    }
+
+    private async Task<SendOutcome> TrySendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, bool limited, bool perChat, CancellationToken ct)
+    {
         try
         {
             var messageId = await _pipeline.ExecuteAsync(
@@ -176,6 +184,11 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
         }
         catch (Exception e) when (e is RequestException or HttpRequestException)
         {
+            if (ErrorCode(e) == 429)
+            {
+                metrics.TooManyRequests(); // the last one, after which the retries ran out
+            }
+
             LogGaveUp(logger, method, ErrorCode(e), e.GetType().Name);
             return new SendOutcome(SendStatus.Failed, Error: e.GetType().Name);
         }

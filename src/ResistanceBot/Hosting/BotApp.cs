@@ -1,3 +1,4 @@
+using Prometheus;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
@@ -32,6 +33,7 @@ internal static class BotApp
         // Every option is checked here, before anything starts or logs: all bad keys are reported at once.
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.MapHealthChecks("/healthz");
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<BotMetrics>().Registry);
         var telegram = app.Services.GetRequiredService<IOptions<TelegramOptions>>().Value;
         if (telegram.Mode == IntakeMode.Webhook && Uri.TryCreate(telegram.WebhookUrl, UriKind.Absolute, out _) && !string.IsNullOrEmpty(telegram.WebhookSecret))
         {
@@ -45,6 +47,7 @@ internal static class BotApp
     {
         // The first hosted service: hosted services start in registration order, and every later one may need the schema.
         services.AddHostedService<DatabaseMigrator>();
+        services.AddSingleton<BotMetrics>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Localizer>();
         // Telegram first: its token is the first thing a newcomer is told to set.

@@ -16,6 +16,7 @@ internal sealed partial class UpdateDispatcher(
     IEnumerable<CommandDefinition> commands,
     IEnumerable<CallbackDefinition> callbacks,
     IEnumerable<ConversationDefinition> conversations,
+    Hosting.BotMetrics metrics,
     ILogger<UpdateDispatcher> logger)
 {
     private readonly FrozenDictionary<string, CommandDefinition> _commands = commands.ToFrozenDictionary(c => c.Name, StringComparer.Ordinal);
@@ -30,6 +31,7 @@ internal sealed partial class UpdateDispatcher(
         if (!await updateLog.TryClaimAsync(update.Id, ct))
         {
             LogDuplicate(logger, update.Id);
+            metrics.DuplicateUpdate();
             return;
         }
 
@@ -40,10 +42,12 @@ internal sealed partial class UpdateDispatcher(
             {
                 handler = await RouteAsync(scope.ServiceProvider, update, ct);
                 LogHandled(logger, update.Id, update.Type, handler);
+                metrics.UpdateHandled(update.Type);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 LogHandlerFailed(logger, update.Id, update.Type, handler, SafeException.From(e));
+                metrics.HandlerFailed();
                 await ApologiseAsync(scope.ServiceProvider, update, ct);
             }
         }

@@ -51,6 +51,12 @@ public sealed class PrivacyTests
         var pseudonym = bot.Services.GetRequiredService<Pseudonyms>().Of(Purposes.Reader, DistinctiveId);
         Assert.NotNull((await bot.WithDbAsync(db => db.Readers.AsNoTracking().SingleAsync())).SealedChatId);
         Assert.Equal(1, await bot.WithDbAsync(db => db.AuditEntries.CountAsync()));
+        string metrics;
+        using (var http = new HttpClient { BaseAddress = bot.HttpAddress })
+        {
+            metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        }
+
         await bot.StopAsync();
         await bot.Emulator.DisposeAsync();
 
@@ -70,7 +76,9 @@ public sealed class PrivacyTests
             Assert.False(Holds(stored, Encoding.UTF8.GetBytes(plain)), $"the database contains '{plain}' from the tip in plain form");
         }
 
-        var logs = bot.Logs.AllText;
+        // Logs and the metrics a monitoring system would store.
+        var logs = bot.Logs.AllText + metrics;
+        Assert.Contains("resistancebot_updates_handled_total", metrics, StringComparison.Ordinal);
         Assert.NotEmpty(bot.Logs.Lines);
         foreach (var text in new[] { DistinctiveId.ToString(CultureInfo.InvariantCulture), Username, FirstName, LastName, Phone, "79161234567", "QZX" })
         {
