@@ -17,13 +17,28 @@ namespace ResistanceBot.Hosting;
 /// <summary>Composition of the bot: one registration per feature, and the HTTP endpoints (health, webhook).</summary>
 internal static class BotApp
 {
+    /// <summary>
+    /// Where settings come from, the later winning: <c>appsettings.json</c> in the working directory, environment variables,
+    /// one file per key in <c>$CREDENTIALS_DIRECTORY</c> (systemd's <c>LoadCredential</c>, or Docker secrets mounted there:
+    /// a file named <c>Security__DataKey</c> holds that key), then the command line.
+    /// </summary>
+    public static void AddSources(IConfigurationBuilder configuration, string[] args)
+    {
+        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        configuration.AddEnvironmentVariables();
+        if (Environment.GetEnvironmentVariable("CREDENTIALS_DIRECTORY") is { Length: > 0 } credentials && Directory.Exists(credentials))
+        {
+            configuration.AddKeyPerFile(credentials, optional: true);
+        }
+
+        configuration.AddCommandLine(args);
+    }
+
     /// <summary>Builds the host that serves the bot. Tests pass <paramref name="configure"/> to add or replace services.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddCommandLine(args);
+        AddSources(builder.Configuration, args);
         builder.AddBotLogging();
         builder.WebHost.UseUrls(builder.Configuration["Http:Urls"] ?? "http://127.0.0.1:8080");
         builder.Services.AddBot(builder.Configuration);

@@ -4,7 +4,7 @@ using ResistanceBot.Storage;
 
 namespace ResistanceBot.Hosting;
 
-/// <summary>The verbs of the one executable: serve (default), migrate, keys, sandbox.</summary>
+/// <summary>The verbs of the one executable: serve (default), migrate, keys, purge, backup, copy-to, sandbox.</summary>
 internal static class Cli
 {
     public const int ConfigurationError = 2;
@@ -32,10 +32,14 @@ internal static class Cli
                     return 0;
                 case "purge":
                     return await PurgeAsync(rest);
+                case "backup":
+                    return await BackupAsync(rest);
+                case "copy-to":
+                    return await CopyToAsync(rest);
                 case "sandbox":
                     return await Sandbox.RunAsync(rest);
                 default:
-                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, purge, sandbox.");
+                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.");
                     return ConfigurationError;
             }
         }
@@ -68,6 +72,7 @@ internal static class Cli
     private static async Task<int> MigrateAsync(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        BotApp.AddSources(builder.Configuration, args);
         builder.Logging.ClearProviders().AddJsonConsole();
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddStorage(builder.Configuration);
@@ -81,6 +86,7 @@ internal static class Cli
     private static async Task<int> PurgeAsync(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        BotApp.AddSources(builder.Configuration, args);
         builder.Logging.ClearProviders().AddJsonConsole();
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddStorage(builder.Configuration);
@@ -96,6 +102,79 @@ internal static class Cli
             CancellationToken.None);
         await Console.Out.WriteLineAsync($"Erased {drafts} expired drafts, {routes} reply routes and {tips} decided tips.");
         return 0;
+    }
+
+    /// <summary>backup PATH: a consistent copy of the SQLite database, safe while the bot runs.</summary>
+    private static async Task<int> BackupAsync(string[] args)
+    {
+        var (path, rest) = Operand(args);
+        var database = DatabaseSettings(rest);
+        if (path is null)
+        {
+            await Console.Error.WriteLineAsync("backup needs the file to write: ResistanceBot backup PATH.");
+            return ConfigurationError;
+        }
+
+        if (database.Provider != DatabaseProvider.Sqlite)
+        {
+            await Console.Error.WriteLineAsync("backup copies a SQLite database; back up PostgreSQL with pg_dump (see deploy/README.md).");
+            return ConfigurationError;
+        }
+
+        if (File.Exists(path))
+        {
+            await Console.Error.WriteLineAsync($"{path} already exists; backup never overwrites a file, so name a new one.");
+            return ConfigurationError;
+        }
+
+        var bytes = await DatabaseCopy.BackupSqliteAsync(database.ConnectionString, Path.GetFullPath(path), CancellationToken.None);
+        await Console.Out.WriteLineAsync($"Backed up the database to {path} ({bytes:N0} bytes, integrity ok). It holds sealed data: keep it as safe as the keys, and apart from them.");
+        return 0;
+    }
+
+    /// <summary>copy-to CONNECTION_STRING: every row of the configured database into an empty PostgreSQL database.</summary>
+    private static async Task<int> CopyToAsync(string[] args)
+    {
+        var (target, rest) = Operand(args);
+        var database = DatabaseSettings(rest);
+        if (target is null)
+        {
+            await Console.Error.WriteLineAsync("copy-to needs the PostgreSQL connection string: ResistanceBot copy-to \"Host=…;Database=…;Username=…;Password=…\".");
+            return ConfigurationError;
+        }
+
+        await using var from = StorageServices.CreateContext(database.Provider, database.ConnectionString);
+        await using var to = StorageServices.CreateContext(DatabaseProvider.Postgres, target);
+        try
+        {
+            var copied = await DatabaseCopy.CopyAsync(from, to, CancellationToken.None);
+            foreach (var (table, rows) in copied.Where(c => c.Rows > 0))
+            {
+                await Console.Out.WriteLineAsync($"{table}: {rows:N0}");
+            }
+
+            await Console.Out.WriteLineAsync($"Copied {copied.Sum(c => c.Rows):N0} rows in {copied.Count} tables. Now start the bot with Database__Provider=Postgres and that connection string, and the same keys.");
+            return 0;
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("The target database already holds data", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return ConfigurationError;
+        }
+    }
+
+    /// <summary>The first argument that is not a setting (<c>--Key=value</c>), and the rest.</summary>
+    private static (string? Operand, string[] Settings) Operand(string[] args)
+    {
+        var index = Array.FindIndex(args, a => !a.StartsWith("--", StringComparison.Ordinal));
+        return index < 0 ? (null, args) : (args[index], [.. args[..index], .. args[(index + 1)..]]);
+    }
+
+    private static DatabaseOptions DatabaseSettings(string[] args)
+    {
+        var configuration = new ConfigurationManager();
+        BotApp.AddSources(configuration, args);
+        return configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
     }
 
     private static void PrintKeys()

@@ -55,9 +55,9 @@ internal sealed class Seed : IAsyncDisposable
     }
 
     /// <summary>Picked articles long enough that the edition needs several Telegram messages.</summary>
-    public async Task PickedArticlesAsync(int count, int summaryLength = 550)
+    public async Task PickedArticlesAsync(int count, int summaryLength = 550, int first = 1)
     {
-        for (var i = 1; i <= count; i++)
+        for (var i = first; i < first + count; i++)
         {
             _db.Articles.Add(new Article
             {

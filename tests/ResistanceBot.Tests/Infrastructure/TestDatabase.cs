@@ -37,6 +37,12 @@ internal sealed class TestDatabase
 
     public static TestDatabase New() => New(RunProvider);
 
+    /// <summary>An existing SQLite file, such as a backup.</summary>
+    public static TestDatabase SqliteAt(string path) => new(DatabaseProvider.Sqlite, $"Data Source={path}", path);
+
+    /// <summary>The same bot settings (keys and all) on another database.</summary>
+    public string[] In(string[] settings) => [.. settings.Where(s => !s.StartsWith("--Database:", StringComparison.Ordinal)), .. Settings];
+
     public static TestDatabase New(DatabaseProvider provider)
     {
         if (provider == DatabaseProvider.Sqlite)
