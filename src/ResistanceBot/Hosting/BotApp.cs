@@ -1,5 +1,5 @@
-using Prometheus;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Digests;
