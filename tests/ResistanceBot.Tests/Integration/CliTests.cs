@@ -118,6 +118,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task The_token_and_keys_can_come_as_files_in_CREDENTIALS_DIRECTORY_as_systemd_and_Docker_hand_them_over()
+    {
+        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var settings = BotHost.DefaultSettings(emulator, TestDatabase.New());
+        var credentials = Directory.CreateTempSubdirectory("credentials");
+        string[] secret = ["Telegram:BotToken", "Security:DataKey", "Security:PseudonymKey"];
+        foreach (var key in secret)
+        {
+            var value = settings.Single(s => s.StartsWith($"--{key}=", StringComparison.Ordinal))[(key.Length + 3)..];
+            await File.WriteAllTextAsync(Path.Combine(credentials.FullName, key.Replace(":", "__", StringComparison.Ordinal)), value + "\n");
+        }
+
+        using var bot = BotProcess.Start(
+            new Dictionary<string, string> { ["CREDENTIALS_DIRECTORY"] = credentials.FullName },
+            [.. settings.Where(s => !secret.Any(k => s.StartsWith($"--{k}=", StringComparison.Ordinal)))]);
+        var reply = await emulator.User(66001, "Reader").AskAsync("/start", Wait);
+
+        Assert.Contains("Every day the collective", reply.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_verb_is_refused_with_the_list_of_verbs()
     {
         using var bot = BotProcess.Start("frobnicate");
