@@ -108,8 +108,7 @@ internal sealed partial class Leadership(IOptions<DatabaseOptions> options, ILog
         }
 
         Volatile.Write(ref _elected, new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously));
-        term.Cancel();
-        term.Dispose();
+        term.Cancel(); // not disposed: a worker may still be linking its token to it (one small object per change of leader)
     }
 
     [LoggerMessage(EventId = 1600, Level = LogLevel.Information, Message = "This instance now leads: it runs the fan-out and the scheduled jobs")]

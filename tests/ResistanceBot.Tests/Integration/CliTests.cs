@@ -143,7 +143,7 @@ public sealed class CliTests
     {
         using var bot = BotProcess.Start("frobnicate");
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
-        Assert.Contains("Verbs: serve (default), migrate, keys, purge, sandbox.", bot.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Verbs: serve (default), migrate, keys, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.", bot.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
