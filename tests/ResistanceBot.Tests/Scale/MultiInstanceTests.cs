@@ -78,7 +78,8 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         using var http = new HttpClient();
 
         // Telegram retrying an update it thinks was lost: the same update reaches both instances at the same moment.
-        for (var updateId = 1; updateId <= 20; updateId++)
+        // (Six: answers into one chat are paced at about one a second, as Telegram asks.)
+        for (var updateId = 1; updateId <= 6; updateId++)
         {
             var update = $$$"""
                 {"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{user.Id}}},"is_bot":false,"first_name":"Reader"},
@@ -95,10 +96,10 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.All(answers, s => Assert.Equal(HttpStatusCode.OK, s));
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(user.BotMessageCount >= 20), Wait, "twenty answers");
+        await Eventually.HoldsAsync(() => Task.FromResult(user.BotMessageCount >= 6), Wait, "six answers");
         await Task.Delay(1000);
-        Assert.Equal(20, user.BotMessageCount);
-        Assert.Equal(20, await a.WithDbAsync(d => d.ProcessedUpdates.CountAsync(u => u.CompletedAt != null)));
+        Assert.Equal(6, user.BotMessageCount);
+        Assert.Equal(6, await a.WithDbAsync(d => d.ProcessedUpdates.CountAsync(u => u.CompletedAt != null)));
     }
 
     [PostgresFact]
