@@ -3,15 +3,17 @@ using System.Globalization;
 using System.Security.Cryptography;
 using ResistanceBot.Tests.Infrastructure;
 
-// The fan-out benchmark: N subscribers in SQLite, the real bot as its own process, the emulator on 127.0.0.1.
+// The fan-out benchmark: N subscribers in SQLite (or PostgreSQL with --postgres), the real bot as its own process, the emulator on 127.0.0.1.
 // Phase 1: the emulator enforces a global limit and the bot is set to the same limit: how close does it get, with how many 429s?
 // Phase 2: no limits anywhere: the pipeline's own ceiling. Peak working set is the bot process's VmHWM.
 var subscribers = Arg("--subscribers", 100_000);
 var limit = Arg("--limit", 1_000);
 var parallelism = Arg("--parallelism", 32);
 var only = args.Contains("--unlimited-only") ? "unlimited" : args.Contains("--limited-only") ? "limited" : null;
+// --postgres "Host=127.0.0.1;Port=55432;Username=postgres": each run gets a fresh database on that server instead of a SQLite file.
+var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null;
 
-Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {(postgres is null ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 if (only != "unlimited")
 {
     // The bot is set a little under the limit, as the README advises for Telegram's ~30/s.
@@ -30,13 +32,12 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
     await using var emulator = await ResistanceBot.BotApiEmulator.BotApiEmulator.StartAsync();
     emulator.Faults.GlobalSendsPerSecond = emulatorLimit;
     var dir = Directory.CreateTempSubdirectory("resistancebot-bench");
-    var settings = new[]
-    {
+    string[] settings =
+    [
         $"--Telegram:BotToken={emulator.Token}",
         $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
         "--Telegram:PollTimeoutSeconds=1",
-        "--Database:Provider=Sqlite",
-        $"--Database:ConnectionString=Data Source={Path.Combine(dir.FullName, "bench.db")}",
+        .. Database(dir.FullName),
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         "--Staff:AdminIds:0=1",
@@ -46,7 +47,7 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
         "--Digest:TimeZone=UTC",
         $"--Digest:EditionTime={TimeProvider.System.GetUtcNow().AddHours(12):HH:mm}",
         "--Logging:LogLevel:Default=Warning",
-    };
+    ];
     var ids = Enumerable.Range(1, subscribers).Select(i => 100_000_000L + i).ToList();
     var seedClock = Stopwatch.StartNew();
     await using (var seed = await Seed.OpenAsync(settings))
@@ -100,6 +101,24 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
     Console.WriteLine($"[{name}] bot peak working set (VmHWM): {peak / 1024.0 / 1024.0:0.0} MB; after start-up {idle / 1024.0 / 1024.0:0.0} MB, after the release {afterRelease / 1024.0 / 1024.0:0.0} MB");
     bot.Kill();
     dir.Delete(recursive: true);
+}
+
+string[] Database(string dir)
+{
+    if (postgres is null)
+    {
+        return ["--Database:Provider=Sqlite", $"--Database:ConnectionString=Data Source={Path.Combine(dir, "bench.db")}"];
+    }
+
+    var name = "rbbench_" + Guid.NewGuid().ToString("N");
+    using (var connection = new Npgsql.NpgsqlConnection(postgres))
+    {
+        connection.Open();
+        using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        create.ExecuteNonQuery();
+    }
+
+    return ["--Database:Provider=Postgres", $"--Database:ConnectionString={new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = name }}"];
 }
 
 int Arg(string name, int fallback)
