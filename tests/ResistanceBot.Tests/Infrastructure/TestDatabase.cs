@@ -64,7 +64,7 @@ internal sealed class TestDatabase
         catch (NpgsqlException e)
         {
             throw new InvalidOperationException(
-                $"No PostgreSQL server for the tests answers at '{PostgresServer}' ({e.Message}). Start one with `tests/postgres start` " +
+                $"No PostgreSQL server for the tests answers at '{new NpgsqlConnectionStringBuilder(PostgresServer) { Password = null }}' ({e.Message}). Start one with `tests/postgres start` " +
                 "(or run everything with `tests/run`), or point RESISTANCEBOT_TEST_POSTGRES at a server where the tests may create databases.", e);
         }
 
