@@ -46,16 +46,15 @@ internal sealed partial class Leadership(IOptions<DatabaseOptions> options, ILog
         {
             try
             {
+                // A follower keeps its connection and asks again every Check, until the lock is free.
                 await using var connection = new NpgsqlConnection(csb.ConnectionString);
                 await connection.OpenAsync(stoppingToken);
                 await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection))
                 {
                     take.Parameters.AddWithValue("key", LockKey);
-                    if (await take.ExecuteScalarAsync(stoppingToken) is not true)
+                    while (await take.ExecuteScalarAsync(stoppingToken) is not true)
                     {
-                        await connection.CloseAsync();
                         await Task.Delay(Check, stoppingToken);
-                        continue;
                     }
                 }
 
