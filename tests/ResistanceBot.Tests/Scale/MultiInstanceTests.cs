@@ -115,7 +115,7 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         var settings = ports.Select(port => BotHost.DefaultSettings(emulator, db,
             "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={balancer.Url("/telegram/webhook")}", $"--Telegram:WebhookSecret={Secret}",
             $"--Http:Urls=http://127.0.0.1:{port}", $"--Staff:AdminIds:0={EditorId}",
-            "--Delivery:MessagesPerSecond=170", $"--Delivery:Parallelism={Parallelism}")).ToList();
+            "--Delivery:MessagesPerSecond=150", $"--Delivery:Parallelism={Parallelism}")).ToList();
         // Both instances share one database, so they must share its keys too.
         settings[1] = [.. settings[1].Where(s => !s.StartsWith("--Security:", StringComparison.Ordinal)), .. settings[0].Where(s => s.StartsWith("--Security:", StringComparison.Ordinal))];
         var ids = Enumerable.Range(1, 1500).Select(i => 30_000_000L + i).ToList();
