@@ -154,7 +154,7 @@ internal sealed partial class FanOutWorker(
     /// The next due rows after <paramref name="after"/>, in id order. Paging by id keeps each claim's cost to the rows it takes;
     /// ordering all pending rows by due time made every claim scan the whole outbox.
     /// </summary>
-    private static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, long after, CancellationToken ct)
+    internal static async Task<List<Row>> ClaimAsync(BotDbContext db, DateTime now, long after, CancellationToken ct)
     {
         var until = now.Add(Lease);
         // A later part waits while an earlier part of the same edition for the same reader is pending, and for a second after it

@@ -196,4 +196,36 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
             }
         }
     }
+
+    [PostgresFact]
+    public async Task Two_claimers_racing_over_one_outbox_never_take_the_same_row()
+    {
+        var db = TestDatabase.New();
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        await using (var setup = Storage.StorageServices.CreateContext(db.Provider, db.ConnectionString))
+        {
+            await setup.Database.MigrateAsync();
+            setup.Outbox.AddRange(Enumerable.Range(0, 3000).Select(_ => new Delivery.OutboxMessage { NotBefore = now.AddMinutes(-1), State = Delivery.OutboxState.Pending }));
+            await setup.SaveChangesAsync();
+        }
+
+        // As two instances would during a handover: each claims batches until nothing is left for it.
+        async Task<List<long>> ClaimAllAsync()
+        {
+            await using var claimer = Storage.StorageServices.CreateContext(db.Provider, db.ConnectionString);
+            var taken = new List<long>();
+            while (await Delivery.FanOutWorker.ClaimAsync(claimer, now, 0, CancellationToken.None) is { Count: > 0 } batch)
+            {
+                taken.AddRange(batch.Select(r => r.Id));
+            }
+
+            return taken;
+        }
+
+        var claims = await Task.WhenAll(ClaimAllAsync(), ClaimAllAsync());
+
+        output.WriteLine($"claimed {claims[0].Count} and {claims[1].Count}");
+        Assert.Empty(claims[0].Intersect(claims[1]));
+        Assert.Equal(3000, claims[0].Concat(claims[1]).Distinct().Count());
+    }
 }

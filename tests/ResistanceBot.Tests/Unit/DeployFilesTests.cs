@@ -65,7 +65,7 @@ public sealed partial class DeployFilesTests
 
         // Every file the build reads from the repository root is copied before the build, and exists.
         var copied = string.Join(' ', lines.Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal)));
-        foreach (var input in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props", "BannedSymbols.txt", "src/ResistanceBot/ResistanceBot.csproj" })
+        foreach (var input in new[] { "Directory.Build.props", "Directory.Packages.props", "BannedSymbols.txt", ".editorconfig", "src/ResistanceBot/ResistanceBot.csproj", "src/ResistanceBot.BotApiEmulator/ResistanceBot.BotApiEmulator.csproj" })
         {
             Assert.True(File.Exists(Path.Combine(Root, input)), input);
             Assert.Contains(input, copied, StringComparison.Ordinal);
