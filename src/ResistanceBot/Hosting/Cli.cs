@@ -156,7 +156,7 @@ internal static class Cli
             await Console.Out.WriteLineAsync($"Copied {copied.Sum(c => c.Rows):N0} rows in {copied.Count} tables. Now start the bot with Database__Provider=Postgres and that connection string, and the same keys.");
             return 0;
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("The target database already holds data", StringComparison.Ordinal))
+        catch (TargetNotEmptyException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return ConfigurationError;

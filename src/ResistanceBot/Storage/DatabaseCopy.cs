@@ -63,7 +63,7 @@ internal static class DatabaseCopy
         {
             if (await (Task<bool>)Generic(nameof(AnyAsync), type).Invoke(null, [target, ct])!)
             {
-                throw new InvalidOperationException($"The target database already holds data (table {type.GetTableName()}); copy-to only fills an empty one.");
+                throw new TargetNotEmptyException(type.GetTableName()!);
             }
         }
 
@@ -153,3 +153,7 @@ internal static class DatabaseCopy
         return ordered;
     }
 }
+
+/// <summary><c>copy-to</c> met a database that already holds data: it only ever fills an empty one.</summary>
+internal sealed class TargetNotEmptyException(string table)
+    : InvalidOperationException($"The target database already holds data (table {table}); copy-to only fills an empty one.");
