@@ -18,6 +18,12 @@ internal sealed class BotMetrics
     private readonly Counter _sends;
     private readonly Counter _tooManyRequests;
 
+    // One child per outcome, looked up once: a send is the hot path.
+    private readonly Counter.Child _sent;
+    private readonly Counter.Child _recipientGone;
+    private readonly Counter.Child _rejected;
+    private readonly Counter.Child _failed;
+
     public BotMetrics(IServiceScopeFactory scopes, Leadership leadership)
     {
         Registry = Metrics.NewCustomRegistry();
@@ -26,6 +32,7 @@ internal sealed class BotMetrics
         _duplicates = factory.CreateCounter("resistancebot_updates_duplicate_total", "Updates received again (a retry or redelivery) and not handled twice.");
         _handlerErrors = factory.CreateCounter("resistancebot_handler_errors_total", "Updates whose handler failed (the reader got an apology).");
         _sends = factory.CreateCounter("resistancebot_sends_total", "Calls that send or edit a message, by final outcome: sent, failed (after retries), rejected (400), recipient_gone (403).", "outcome");
+        (_sent, _recipientGone, _rejected, _failed) = (_sends.WithLabels("sent"), _sends.WithLabels("recipient_gone"), _sends.WithLabels("rejected"), _sends.WithLabels("failed"));
         _tooManyRequests = factory.CreateCounter("resistancebot_telegram_429_total", "429 Too Many Requests answers from the Bot API (each pauses all sends for retry_after).");
         var pending = factory.CreateGauge("resistancebot_outbox_pending", "Deliveries waiting in the outbox (the queue depth).");
         var leader = factory.CreateGauge("resistancebot_leader", "1 when this instance runs the fan-out and the scheduled jobs.");
@@ -53,12 +60,12 @@ internal sealed class BotMetrics
 
     public void HandlerFailed() => _handlerErrors.Inc();
 
-    public void Sent(SendStatus status) => _sends.WithLabels(status switch
+    public void Sent(SendStatus status) => (status switch
     {
-        SendStatus.Sent => "sent",
-        SendStatus.RecipientGone => "recipient_gone",
-        SendStatus.Rejected => "rejected",
-        _ => "failed",
+        SendStatus.Sent => _sent,
+        SendStatus.RecipientGone => _recipientGone,
+        SendStatus.Rejected => _rejected,
+        _ => _failed,
     }).Inc();
 
     public void TooManyRequests() => _tooManyRequests.Inc();
