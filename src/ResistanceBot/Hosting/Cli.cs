@@ -69,14 +69,21 @@ internal static class Cli
         _ => [],
     };
 
-    private static async Task<int> MigrateAsync(string[] args)
+    /// <summary>A host for the verbs that work on the database: the bot's settings sources, JSON logs, storage; never started.</summary>
+    private static IHost StorageHost(string[] args, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         BotApp.AddSources(builder.Configuration, args);
         builder.Logging.ClearProviders().AddJsonConsole();
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddStorage(builder.Configuration);
-        using var host = builder.Build();
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static async Task<int> MigrateAsync(string[] args)
+    {
+        using var host = StorageHost(args);
         await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
         await Console.Out.WriteLineAsync("Database is up to date.");
         return 0;
@@ -85,13 +92,7 @@ internal static class Cli
     /// <summary>Applies tip retention now (the bot also does it daily).</summary>
     private static async Task<int> PurgeAsync(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
-        BotApp.AddSources(builder.Configuration, args);
-        builder.Logging.ClearProviders().AddJsonConsole();
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-        builder.Services.AddStorage(builder.Configuration);
-        builder.Services.AddOptions<Tips.TipsOptions>().Bind(builder.Configuration.GetSection(Tips.TipsOptions.Section));
-        using var host = builder.Build();
+        using var host = StorageHost(args, b => b.Services.AddOptions<Tips.TipsOptions>().Bind(b.Configuration.GetSection(Tips.TipsOptions.Section)));
         await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
         await using var scope = host.Services.CreateAsyncScope();
         var (drafts, routes, tips) = await Tips.TipService.PurgeAsync(

@@ -10,12 +10,6 @@ public sealed class OperationsTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private const long EditorId = 7_200_000;
 
-    private static string ReceiptOf(BotApiEmulator.ChatMessage receipt)
-    {
-        var code = Assert.Single(receipt.Entities, e => e.Type == "code");
-        return receipt.Text.Substring(code.Offset, code.Length);
-    }
-
     [Fact]
     public async Task Backup_copies_the_live_SQLite_database_into_one_file_the_bot_runs_on_and_never_overwrites()
     {
@@ -24,7 +18,7 @@ public sealed class OperationsTests
         var settings = BotHost.DefaultSettings(emulator, db);
         var live = await BotHost.StartAsync(emulator, settings, database: db);
         var tipster = emulator.User(65001, "Tipster");
-        var receipt = ReceiptOf(await Tips.TipLineTests.SendTipAsync(live, tipster));
+        var receipt = Tips.TipLineTests.ReceiptOf(await Tips.TipLineTests.SendTipAsync(live, tipster));
         await tipster.AskAsync("/subscribe", Wait);
         var path = Path.Combine(Path.GetDirectoryName(TestDatabase.New(DatabaseProvider.Sqlite).FilePath)!, "backup.db");
 
@@ -80,7 +74,7 @@ public sealed class OperationsTests
         await reader.AskAsync("/subscribe", Wait);
         var released = await editor.AskAsync("/publish", Wait);
         Assert.StartsWith("Edition №1 released with 3 items", released.Text, StringComparison.Ordinal);
-        var receipt = ReceiptOf(await Tips.TipLineTests.SendTipAsync(before, tipster));
+        var receipt = Tips.TipLineTests.ReceiptOf(await Tips.TipLineTests.SendTipAsync(before, tipster));
         await Eventually.HoldsAsync(async () => await before.WithDbAsync(d => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(d.Outbox, o => o.State == Delivery.OutboxState.Pending)) == 0, Wait, "the edition to go out");
         await before.StopAsync();
 
@@ -111,7 +105,7 @@ public sealed class OperationsTests
         }
 
         Assert.StartsWith("Edition №2 released with 2 items", (await editor.AskAsync("/publish", Wait)).Text, StringComparison.Ordinal);
-        var second = ReceiptOf(await Tips.TipLineTests.SendTipAsync(after, emulator.User(65103, "Another")));
+        var second = Tips.TipLineTests.ReceiptOf(await Tips.TipLineTests.SendTipAsync(after, emulator.User(65103, "Another")));
         Assert.NotEqual(receipt, second);
         Assert.Equal(2, await after.WithDbAsync(d => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(d.Tips)));
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Tests.Infrastructure;
@@ -11,17 +10,10 @@ public sealed class WebhookTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private const string Secret = "s3cret_Webhook-token";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<(BotHost Bot, Uri Hook)> StartWebhookBotAsync()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var hook = new Uri($"http://127.0.0.1:{port}/telegram/webhook");
         var db = TestDatabase.New();
         var settings = BotHost.DefaultSettings(emulator, db,

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
@@ -18,13 +17,6 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
     private const long EditorId = 7_100_000;
     private const int Parallelism = 16;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// A load balancer in front of the instances: each update goes to the next instance in turn, and to another one when that
@@ -67,7 +59,7 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         var db = TestDatabase.New();
-        var ports = new[] { FreePort(), FreePort() };
+        var ports = new[] { Loopback.FreePort(), Loopback.FreePort() };
         var hooks = ports.Select(p => new Uri($"http://127.0.0.1:{p}/telegram/webhook")).ToList();
         await using var balancer = await LoadBalancerAsync(hooks);
         string[] Settings(int port) => BotHost.DefaultSettings(emulator, db,
@@ -111,7 +103,7 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         emulator.Faults.GlobalSendsPerSecond = Limit;
         var db = TestDatabase.New();
-        var ports = new[] { FreePort(), FreePort() };
+        var ports = new[] { Loopback.FreePort(), Loopback.FreePort() };
         var hooks = ports.Select(p => new Uri($"http://127.0.0.1:{p}/telegram/webhook")).ToList();
         await using var balancer = await LoadBalancerAsync(hooks);
         var settings = ports.Select(port => BotHost.DefaultSettings(emulator, db,

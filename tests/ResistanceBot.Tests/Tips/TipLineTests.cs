@@ -42,7 +42,7 @@ public sealed class TipLineTests
         return await user.AskAsync("/send", Wait);
     }
 
-    private static string ReceiptOf(ChatMessage receipt)
+    internal static string ReceiptOf(ChatMessage receipt)
     {
         var code = Assert.Single(receipt.Entities, e => e.Type == "code");
         return receipt.Text.Substring(code.Offset, code.Length);
