@@ -130,9 +130,10 @@ internal sealed partial class DeliveryProgressReporter(
     private async Task ReportWhileLeadingAsync(CancellationToken stoppingToken)
     {
         _shown.Clear();
-        using var timer = new PeriodicTimer(Every, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // A delay after each report rather than a PeriodicTimer: after a jump of the clock it reports once, not once per 3 s missed.
+        while (true)
         {
+            await Task.Delay(Every, time, stoppingToken);
             try
             {
                 await ReportAsync(stoppingToken);

@@ -3,9 +3,10 @@ using ResistanceBot.Storage;
 namespace ResistanceBot.Hosting;
 
 /// <summary>
-/// A job that runs once per bot, on the leading instance (<see cref="Leadership"/>): as it starts to lead and then every
-/// <see cref="Period"/>, in a scope of its own. A database error is logged and the job simply runs again next time: it never
-/// stops the host.
+/// A job that runs once per bot, on the leading instance (<see cref="Leadership"/>): as it starts to lead and then a
+/// <see cref="Period"/> after each run, in a scope of its own. A database error is logged and the job simply runs again next
+/// time: it never stops the host. (After the clock jumps, say a suspended machine waking, it runs once, not once per period
+/// missed, as a PeriodicTimer would.)
 /// </summary>
 internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, Leadership leadership, TimeProvider time, ILogger logger) : BackgroundService
 {
@@ -13,14 +14,21 @@ internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, Leaders
 
     protected abstract TimeSpan Period { get; }
 
+    /// <summary>How long after taking the lead the first run waits (none by default).</summary>
+    protected virtual TimeSpan FirstDelay => TimeSpan.Zero;
+
     protected abstract Task RunAsync(BotDbContext db, CancellationToken ct);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(RunWhileLeadingAsync, stoppingToken);
 
     private async Task RunWhileLeadingAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Period, Time);
-        do
+        if (FirstDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(FirstDelay, Time, stoppingToken);
+        }
+
+        while (true)
         {
             try
             {
@@ -31,8 +39,9 @@ internal abstract partial class PeriodicJob(IServiceScopeFactory scopes, Leaders
             {
                 LogFailed(logger, GetType().Name, Period.TotalMinutes, e);
             }
+
+            await Task.Delay(Period, Time, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "{Job} could not reach the database; it runs again in {Minutes} min")]
