@@ -7,22 +7,7 @@ using ResistanceBot.Storage;
 namespace ResistanceBot.Delivery;
 
 /// <summary>Wakes the fan-out worker when rows are written, instead of waiting for its next look.</summary>
-internal sealed class OutboxSignal : IDisposable
-{
-    private readonly SemaphoreSlim _signal = new(0);
-
-    public void Wake()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            _signal.Release();
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-
-    public void Dispose() => _signal.Dispose();
-}
+internal sealed class OutboxSignal : Hosting.Signal;
 
 /// <summary>
 /// Drains the outbox: claims due rows in batches (never a later part of an edition before the earlier one was sent), sends
@@ -34,6 +19,7 @@ internal sealed partial class FanOutWorker(
     IServiceScopeFactory scopes,
     BotSender sender,
     DataSealer sealer,
+    ErasableKeys keys,
     OutboxSignal signal,
     Leadership leadership,
     IOptions<DeliveryOptions> options,
@@ -160,7 +146,7 @@ internal sealed partial class FanOutWorker(
         // A later part waits while an earlier part of the same edition for the same reader is pending, and for a second after it
         // was sent: parts arrive in order, about one a second into each chat, without an in-memory limiter per subscriber.
         var spacing = now.Subtract(PartSpacing);
-        if (db is PostgresBotDbContext)
+        if (db.IsPostgres())
         {
             // Several instances may share the database: rows another transaction is claiming are skipped, never sent twice.
             var claimed = await db.Database.SqlQueryRaw<long>(PostgresClaim, after, now, spacing, BatchSize, until).ToListAsync(ct);
@@ -247,10 +233,20 @@ internal sealed partial class FanOutWorker(
                     return new SendOutcome(SendStatus.Rejected, Error: "the edition part is missing");
                 }
             }
-            else
+            else if (Aead.Header(row.ChatSeal) is (1, _))
             {
+                // Queued before one-off messages were sealed under erasable keys.
                 chatId = sealer.OpenInt64(row.ChatSeal!, Outbox.OneOffPurpose);
                 html = System.Text.Encoding.UTF8.GetString(sealer.Open(row.HtmlSeal!, Outbox.OneOffPurpose));
+            }
+            else if (await keys.OpenInt64Async(row.ChatSeal!, Outbox.OneOffPurpose, ct) is { } oneOffChat
+                && await keys.OpenAsync(row.HtmlSeal!, Outbox.OneOffPurpose, ct) is { } oneOffHtml)
+            {
+                (chatId, html) = (oneOffChat, System.Text.Encoding.UTF8.GetString(oneOffHtml));
+            }
+            else
+            {
+                return new SendOutcome(SendStatus.Rejected, Error: "sealed under a key that is erased or no longer configured");
             }
         }
         catch (CryptographicException)
@@ -267,8 +263,15 @@ internal sealed partial class FanOutWorker(
     {
         var now = time.GetUtcNow().UtcDateTime;
         var gone = new HashSet<int>();
+        var finished = new List<long>();
         foreach (var (row, outcome) in outcomes)
         {
+            if (row.EditionId is null && (outcome.Status != SendStatus.Failed || row.Attempts + 1 >= options.Value.MaxAttempts))
+            {
+                finished.Add(row.Id); // a one-off message leaves no row once it is sent or given up
+                continue;
+            }
+
             var stub = new OutboxMessage { Id = row.Id, ClaimedUntil = DateTime.MinValue };
             db.Outbox.Attach(stub);
             stub.ClaimedUntil = null; // differs from the attached value, so EF writes it
@@ -311,6 +314,11 @@ internal sealed partial class FanOutWorker(
 
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
+        if (finished.Count > 0)
+        {
+            await db.Outbox.Where(o => finished.Contains(o.Id)).ExecuteDeleteAsync(ct);
+        }
+
         if (gone.Count > 0)
         {
             // The reader blocked the bot or deleted their account: unsubscribed, and nothing more is sent to them.

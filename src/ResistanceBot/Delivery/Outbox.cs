@@ -12,7 +12,7 @@ using Telegram.Bot.Types.ReplyMarkups;
 namespace ResistanceBot.Delivery;
 
 /// <summary>Writes the outbox: callers pass their DbContext so that the rows commit with the decision that causes them.</summary>
-internal sealed class Outbox(DataSealer sealer, IOptions<DigestOptions> digest, TimeProvider time)
+internal sealed class Outbox(ErasableKeys keys, IOptions<DigestOptions> digest, TimeProvider time)
 {
     public const string OneOffPurpose = "outbox message";
 
@@ -70,18 +70,57 @@ internal sealed class Outbox(DataSealer sealer, IOptions<DigestOptions> digest, 
         return (now, later);
     }
 
-    /// <summary>A one-off message (a staff notice, a reply to a tipster): chat id and text sealed in the row.</summary>
-    public OutboxMessage EnqueueMessage(BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null)
+    /// <summary>
+    /// A one-off message (a nudge to a tipster, a staff message): chat id and text sealed in the row under the day's erasable key,
+    /// and the row deleted as soon as it is sent or given up, so that no lasting row says who was written to, or when.
+    /// </summary>
+    public async Task<OutboxMessage> EnqueueMessageAsync(BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)
     {
+        var key = await keys.CurrentAsync(KeyScopes.Daily, ct);
         var row = new OutboxMessage
         {
-            SealedChatId = sealer.SealInt64(chatId, OneOffPurpose),
-            SealedHtml = sealer.Seal(Encoding.UTF8.GetBytes(html), OneOffPurpose),
+            SealedChatId = key.SealInt64(chatId, OneOffPurpose),
+            SealedHtml = key.Seal(Encoding.UTF8.GetBytes(html), OneOffPurpose),
             ReplyMarkup = markup is null ? null : JsonSerializer.Serialize(markup, JsonBotAPI.Options),
             NotBefore = time.GetUtcNow().UtcDateTime,
             State = OutboxState.Pending,
         };
         db.Outbox.Add(row);
         return row;
+    }
+}
+
+/// <summary>The outbox's part of the purge: one-off rows left finished by an earlier version (they are deleted once finished now).</summary>
+internal sealed class OutboxRetention : IRetentionStep
+{
+    public IEnumerable<ResidueTable> Tables => [new("outbox", ResidueMode.Vacuum)];
+
+    public async Task<IReadOnlyList<Erased>> RunAsync(BotDbContext db, CancellationToken ct) =>
+        [new("finished one-off messages", await db.Outbox.Where(o => o.EditionId == null && o.State != OutboxState.Pending).ExecuteDeleteAsync(ct), "outbox")];
+}
+
+/// <summary>/forget's part in delivery: edition parts and one-off messages still waiting for this reader.</summary>
+internal sealed class DeliveryEraser(ErasableKeys keys) : IReaderEraser
+{
+    public async Task EraseAsync(Telegram.BotContext context, CancellationToken ct)
+    {
+        if (context.Reader is { } reader)
+        {
+            await context.Db.Outbox.Where(o => o.ReaderId == reader.Id).ExecuteDeleteAsync(ct);
+        }
+
+        // One-off rows are few (nudges, staff messages) and keyed by nothing: each waiting one is opened to see whose it is.
+        var waiting = await context.Db.Outbox.AsNoTracking().Where(o => o.EditionId == null && o.State == OutboxState.Pending)
+            .Select(o => new { o.Id, o.SealedChatId }).ToListAsync(ct);
+        var mine = new List<long>();
+        foreach (var row in waiting.Where(r => r.SealedChatId is not null))
+        {
+            if (await keys.OpenInt64Async(row.SealedChatId!, Outbox.OneOffPurpose, ct) == context.ChatId)
+            {
+                mine.Add(row.Id);
+            }
+        }
+
+        await context.Db.Outbox.Where(o => mine.Contains(o.Id)).ExecuteDeleteAsync(ct);
     }
 }

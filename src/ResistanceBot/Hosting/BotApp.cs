@@ -89,6 +89,12 @@ internal static class BotApp
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
         services.AddSingleton<DataSealer>();
         services.AddSingleton<Pseudonyms>();
+        services.AddSingleton(KeyScopes.Daily);
+        services.AddSingleton<ErasableKeys>();
+        services.AddSingleton<Residue>();
+        services.AddSingleton<Retention>();
+        services.AddHostedService<RetentionJob>();
+        services.AddCommand<PrivacyCommand>("privacy");
         return services;
     }
 

@@ -8,7 +8,7 @@ namespace ResistanceBot.Hosting;
 /// <summary>
 /// The counters at <c>/metrics</c> (Prometheus text format), in a registry of this host's own. Labels are kinds and outcomes
 /// only, never a chat, a user or a command: a per-command counter scraped every few seconds would tell when tips were sent,
-/// which the tip store itself keeps only to the hour.
+/// which the tip store itself keeps only to the day. Tips are counted when their notices go out, in randomly timed batches.
 /// </summary>
 internal sealed class BotMetrics
 {
@@ -17,6 +17,7 @@ internal sealed class BotMetrics
     private readonly Counter _handlerErrors;
     private readonly Counter _sends;
     private readonly Counter _tooManyRequests;
+    private readonly Counter _tipsAnnounced;
 
     // One child per outcome, looked up once: a send is the hot path.
     private readonly Counter.Child _sent;
@@ -34,6 +35,7 @@ internal sealed class BotMetrics
         _sends = factory.CreateCounter("resistancebot_sends_total", "Calls that send or edit a message, by final outcome: sent, failed (after retries), rejected (400), recipient_gone (403).", "outcome");
         (_sent, _recipientGone, _rejected, _failed) = (_sends.WithLabels("sent"), _sends.WithLabels("recipient_gone"), _sends.WithLabels("rejected"), _sends.WithLabels("failed"));
         _tooManyRequests = factory.CreateCounter("resistancebot_telegram_429_total", "429 Too Many Requests answers from the Bot API (each pauses all sends for retry_after).");
+        _tipsAnnounced = factory.CreateCounter("resistancebot_tips_announced_total", "New tips announced to moderators, counted when each randomly timed batch of notices goes out (never when a tip arrives).");
         var pending = factory.CreateGauge("resistancebot_outbox_pending", "Deliveries waiting in the outbox (the queue depth).");
         var leader = factory.CreateGauge("resistancebot_leader", "1 when this instance runs the fan-out and the scheduled jobs.");
         Registry.AddBeforeCollectCallback(async ct =>
@@ -69,6 +71,8 @@ internal sealed class BotMetrics
     }).Inc();
 
     public void TooManyRequests() => _tooManyRequests.Inc();
+
+    public void TipsAnnounced(int count) => _tipsAnnounced.Inc(count);
 
     private static string TypeLabel(global::Telegram.Bot.Types.Enums.UpdateType type) => type switch
     {

@@ -89,19 +89,26 @@ internal static class Cli
         return 0;
     }
 
-    /// <summary>Applies tip retention now (the bot also does it daily).</summary>
+    /// <summary>Applies retention now (the bot also does it hourly), with the residue in the database's own files.</summary>
     private static async Task<int> PurgeAsync(string[] args)
     {
-        using var host = StorageHost(args, b => b.Services.AddOptions<Tips.TipsOptions>().Bind(b.Configuration.GetSection(Tips.TipsOptions.Section)));
+        // The bot's own services, never started: every slice's retention step, with the keys it needs.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        BotApp.AddSources(builder.Configuration, args);
+        builder.Logging.ClearProviders().AddJsonConsole();
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.AddBot(builder.Configuration);
+        using var host = builder.Build();
+        _ = host.Services.GetRequiredService<IOptions<Privacy.SecurityOptions>>().Value; // a bad key is reported before anything is erased
         await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
         await using var scope = host.Services.CreateAsyncScope();
-        var (drafts, routes, tips) = await Tips.TipService.PurgeAsync(
-            scope.ServiceProvider.GetRequiredService<BotDbContext>(),
-            host.Services.GetRequiredService<IOptions<Tips.TipsOptions>>().Value,
-            TimeProvider.System,
-            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ResistanceBot.Purge"),
-            CancellationToken.None);
-        await Console.Out.WriteLineAsync($"Erased {drafts} expired drafts, {routes} reply routes and {tips} decided tips.");
+        var erased = await host.Services.GetRequiredService<Privacy.Retention>().RunAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), CancellationToken.None);
+        foreach (var (what, count, _) in erased)
+        {
+            await Console.Out.WriteLineAsync($"{what}: {count}");
+        }
+
+        await Console.Out.WriteLineAsync("Erased, and the database's files cleared of the erased values (see deploy/README.md for PostgreSQL's WAL and backups).");
         return 0;
     }
 

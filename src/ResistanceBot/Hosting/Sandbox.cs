@@ -28,6 +28,8 @@ internal static class Sandbox
             $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
             $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
             $"--Staff:AdminIds:0={SandboxUserId}",
+            // Training: a notice of a new tip at once, not at a random moment within half an hour.
+            "--Tips:NoticeDelayMinutes=0",
             "--Http:Urls=http://127.0.0.1:0",
         ];
         await using var app = BotApp.Build([.. settings, .. args], b => b.Logging.SetMinimumLevel(LogLevel.Warning));

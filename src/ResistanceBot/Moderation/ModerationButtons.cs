@@ -12,6 +12,7 @@ namespace ResistanceBot.Moderation;
 internal sealed class ButtonSigner(Pseudonyms pseudonyms)
 {
     public const string Prefix = "m";
+    private const string Purpose = "moderation button";
 
     public string Data(string action, int tipId) => $"{Prefix}:{action}:{tipId}:{Signature(action, tipId)}";
 
@@ -31,5 +32,5 @@ internal sealed class ButtonSigner(Pseudonyms pseudonyms)
     }
 
     private string Signature(string action, int tipId) =>
-        Convert.ToBase64String(pseudonyms.OfText("moderation button", $"{action}:{tipId}"), 0, 9).Replace('+', '-').Replace('/', '_');
+        Convert.ToBase64String(pseudonyms.OfText(Purpose, $"{action}:{tipId}"), 0, 9).Replace('+', '-').Replace('/', '_');
 }

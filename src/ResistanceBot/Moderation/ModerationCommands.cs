@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ResistanceBot.Privacy;
 using ResistanceBot.Staff;
+using ResistanceBot.Storage;
 using ResistanceBot.Telegram;
 using ResistanceBot.Tips;
 using Telegram.Bot.Types;
@@ -16,7 +19,8 @@ internal static class ModerationFeature
     {
         services.AddSingleton<ButtonSigner>();
         services.AddSingleton<ModerationService>();
-        services.AddSingleton<ITipSubmitted>(sp => sp.GetRequiredService<ModerationService>());
+        services.AddHostedService<NoticeBatcher>();
+        services.AddSingleton<IRetentionStep, ModerationRetention>();
         services.AddCommand<QueueCommand>("queue", StaffRole.Moderator);
         services.AddCommand<OpenCommand>("open", StaffRole.Moderator);
         services.AddCommand<DecisionCommand>("approve", StaffRole.Moderator);
@@ -187,6 +191,24 @@ internal sealed class AuditCommand : ICommandHandler
 
         var target = "tip:" + tipId.ToString(CultureInfo.InvariantCulture);
         var entries = await context.Db.AuditEntries.AsNoTracking().Where(a => a.Target == target).OrderBy(a => a.Id).ToListAsync(ct);
-        await context.ReplyLinesAsync(context.T("mod.audit.title", tipId), entries.Select(e => Html.Escape($"{e.At:dd.MM HH:mm} {e.Actor} {e.Action}")), ct);
+        await context.ReplyLinesAsync(context.T("mod.audit.title", tipId), entries.Select(e => Html.Escape($"{e.On:dd.MM.yyyy} {e.Actor} {e.Action}")), ct);
+    }
+}
+
+/// <summary>
+/// Moderation's part of the purge: copies and notices of tips that are decided or gone (normally removed at the decision), and
+/// audit entries about tips or by readers older than <c>Tips:RetentionDays</c>.
+/// </summary>
+internal sealed class ModerationRetention(IOptions<TipsOptions> options, TimeProvider time) : IRetentionStep
+{
+    public IEnumerable<ResidueTable> Tables => [new("tip_views", ResidueMode.Rewrite), new("tip_notices", ResidueMode.Rewrite), new("audit_log", ResidueMode.Rewrite)];
+
+    public async Task<IReadOnlyList<Erased>> RunAsync(BotDbContext db, CancellationToken ct)
+    {
+        var cutoff = time.GetUtcNow().UtcDateTime.Date.AddDays(-options.Value.RetentionDays);
+        var views = await db.TipViews.Where(v => !db.Tips.Any(t => t.Id == v.TipId && t.State == TipState.Waiting)).ExecuteDeleteAsync(ct);
+        var notices = await db.TipNotices.Where(n => !db.Tips.Any(t => t.Id == n.TipId && t.State == TipState.Waiting)).ExecuteDeleteAsync(ct);
+        var audit = await db.AuditEntries.Where(a => a.On < cutoff && (a.Actor == "reader" || a.Target!.StartsWith("tip:"))).ExecuteDeleteAsync(ct);
+        return [new("copies of decided tips", views, "tip_views"), new("notices of decided tips", notices, "tip_notices"), new("audit entries about tips or readers", audit, "audit_log")];
     }
 }

@@ -1,19 +1,23 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using ResistanceBot.Delivery;
 
 namespace ResistanceBot.Moderation;
 
-/// <summary>A notice of a new tip (no contents) sent through the outbox; edited with the outcome after the decision.</summary>
+/// <summary>
+/// A notice of a new tip (no contents) in a staff chat, sent in a batch at a random moment; edited with the outcome after the
+/// decision, then deleted. It carries no time: the message id in a staff chat dates nothing a tipster did.
+/// </summary>
 internal sealed class TipNotice
 {
     public int Id { get; set; }
 
     public int TipId { get; set; }
 
-    public long OutboxId { get; set; }
+    /// <summary>The moderators' group or a staff member's private chat: staff ids are not secret.</summary>
+    public long ChatId { get; set; }
 
-    public OutboxMessage? Message { get; set; }
+    /// <summary>Null when Telegram refused it for good (a moderator who never opened a chat with the bot).</summary>
+    public int? MessageId { get; set; }
 }
 
 /// <summary>A message with a tip's contents in a moderator's private chat; deleted after the decision (promise 6).</summary>
@@ -29,38 +33,17 @@ internal sealed class TipView
     public int MessageId { get; set; }
 }
 
-/// <summary>A sender refused further tips until their 30-day tag rotates.</summary>
-internal sealed class TipBan
-{
-    public int Id { get; set; }
-
-    public required byte[] SenderTag { get; set; }
-
-    public int TipId { get; set; }
-
-    public DateTime At { get; set; }
-}
-
-internal sealed class ModerationConfiguration :
-    IEntityTypeConfiguration<TipNotice>, IEntityTypeConfiguration<TipView>, IEntityTypeConfiguration<TipBan>
+internal sealed class ModerationConfiguration : IEntityTypeConfiguration<TipNotice>, IEntityTypeConfiguration<TipView>
 {
     public void Configure(EntityTypeBuilder<TipNotice> builder)
     {
         builder.ToTable("tip_notices");
         builder.HasIndex(n => n.TipId);
-        builder.HasOne(n => n.Message).WithMany().HasForeignKey(n => n.OutboxId).OnDelete(DeleteBehavior.Cascade);
     }
 
     public void Configure(EntityTypeBuilder<TipView> builder)
     {
         builder.ToTable("tip_views");
         builder.HasIndex(v => v.TipId);
-    }
-
-    public void Configure(EntityTypeBuilder<TipBan> builder)
-    {
-        builder.ToTable("tip_bans");
-        builder.Property(b => b.SenderTag).HasMaxLength(32);
-        builder.HasIndex(b => b.SenderTag);
     }
 }

@@ -1,12 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
-using ResistanceBot.Staff;
 using ResistanceBot.Storage;
 using ResistanceBot.Telegram;
 using ResistanceBot.Tips;
@@ -14,40 +12,23 @@ using Telegram.Bot.Types.ReplyMarkups;
 
 namespace ResistanceBot.Moderation;
 
-/// <summary>Notices, viewing, decisions and their consequences. Contents reach staff only in private chats, on request.</summary>
-internal sealed partial class ModerationService(
+/// <summary>Viewing, decisions and their consequences. Contents reach staff only in private chats, on request.</summary>
+internal sealed class ModerationService(
     Outbox outbox,
     OutboxSignal signal,
     BotSender sender,
     DataSealer sealer,
-    TipKeys keys,
+    TipService tips,
     ButtonSigner buttons,
     Localizer strings,
-    StaffDirectory staff,
-    IOptions<StaffOptions> staffOptions,
-    TimeProvider time,
-    ILogger<ModerationService> logger) : ITipSubmitted
+    TimeProvider time)
 {
     private const string Staff = Localizer.Default;
-
-    /// <summary>A notice without contents (#N, kinds of parts, age) to the moderators' group, or to each moderator.</summary>
-    public async Task OnSubmittedAsync(BotDbContext db, Tip tip, CancellationToken ct)
-    {
-        IEnumerable<long> targets = staffOptions.Value.ModeratorChatId is { } group
-            ? [group]
-            : (await staff.ListAsync(db, ct)).Where(s => s.Role is StaffRole.Moderator or StaffRole.Admin).Select(s => s.UserId).Distinct();
-        var html = strings.Format(Staff, "mod.notice", tip.Id, Kinds(tip));
-        var markup = new InlineKeyboardMarkup(buttons.Button(strings.Get(Staff, "mod.button.open"), "open", tip.Id));
-        foreach (var chat in targets)
-        {
-            db.Set<TipNotice>().Add(new TipNotice { TipId = tip.Id, Message = outbox.EnqueueMessage(db, chat, html, markup) });
-        }
-    }
 
     public static string Kinds(Tip tip)
     {
         var parts = new List<string>();
-        if (tip.SealedText.Length > 33)
+        if (tip.SealedText.Length > Aead.Overhead)
         {
             parts.Add("text");
         }
@@ -67,10 +48,11 @@ internal sealed partial class ModerationService(
         return parts.Count == 0 ? "empty" : string.Join(", ", parts);
     }
 
+    /// <summary>"today", "1 d", "12 d": tips are dated to the day, never finer.</summary>
     public string Age(Tip tip)
     {
-        var hours = (int)(time.GetUtcNow().UtcDateTime - tip.SubmittedHour).TotalHours;
-        return hours < 1 ? "<1 h" : hours < 48 ? $"{hours} h" : $"{hours / 24} d";
+        var days = (int)(time.GetUtcNow().UtcDateTime.Date - tip.SubmittedOn).TotalDays;
+        return days < 1 ? "today" : $"{days} d";
     }
 
     /// <summary>The tip's contents and files, as new messages in a moderator's private chat, remembered for deletion.</summary>
@@ -120,7 +102,7 @@ internal sealed partial class ModerationService(
             }
         }
 
-        db.Set<TipView>().AddRange(views.Select(id => new TipView { TipId = tip.Id, ChatId = moderatorId, MessageId = id }));
+        db.TipViews.AddRange(views.Select(id => new TipView { TipId = tip.Id, ChatId = moderatorId, MessageId = id }));
         await db.SaveChangesAsync(ct);
         return true;
     }
@@ -146,10 +128,10 @@ internal sealed partial class ModerationService(
     public async Task<string?> DecideAsync(BotContext context, int tipId, TipState decision, string? note, CancellationToken ct)
     {
         var db = context.Db;
-        var now = time.GetUtcNow().UtcDateTime;
+        var today = time.GetUtcNow().UtcDateTime.Date;
         // One statement decides, so two moderators pressing at once cannot both win.
         var won = await db.Tips.Where(t => t.Id == tipId && t.State == TipState.Waiting)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, decision).SetProperty(t => t.DecidedAt, now), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, decision).SetProperty(t => t.DecidedOn, today), ct);
         if (won == 0)
         {
             return await db.Tips.AnyAsync(t => t.Id == tipId, ct) ? context.T("mod.already", tipId) : context.T("mod.none", tipId);
@@ -157,16 +139,16 @@ internal sealed partial class ModerationService(
 
         if (!string.IsNullOrWhiteSpace(note))
         {
-            db.TipReplies.Add(new TipReply { TipId = tipId, At = now, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(note), TipService.ReplyPurpose) });
+            db.TipReplies.Add(new TipReply { TipId = tipId, On = today, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(note), TipService.ReplyPurpose) });
         }
 
         await db.SaveChangesAsync(ct);
         await context.AuditAsync(decision == TipState.Approved ? "approve" : "reject", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
         var tip = await db.Tips.AsNoTracking().FirstAsync(t => t.Id == tipId, ct);
-        await NotifyTipsterAsync(db, tipId, eraseRoute: true, ct);
+        await NudgeTipsterAsync(db, tipId, ct);
         await OfferReaderReportAsync(db, tip, ct);
+        var now = time.GetUtcNow().UtcDateTime;
         await CleanUpAsync(db, tipId, strings.Format(Staff, "mod.decided", tipId, decision.ToString().ToLowerInvariant(), context.UserId, now.ToString("dd.MM HH:mm", CultureInfo.InvariantCulture)), ct);
-        LogDecided(logger, tipId, decision);
         return null;
     }
 
@@ -177,10 +159,10 @@ internal sealed partial class ModerationService(
             return context.T("mod.none", tipId);
         }
 
-        context.Db.TipReplies.Add(new TipReply { TipId = tipId, At = time.GetUtcNow().UtcDateTime, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(text), TipService.ReplyPurpose) });
+        context.Db.TipReplies.Add(new TipReply { TipId = tipId, On = time.GetUtcNow().UtcDateTime.Date, SealedText = sealer.Seal(Encoding.UTF8.GetBytes(text), TipService.ReplyPurpose) });
         await context.Db.SaveChangesAsync(ct);
         await context.AuditAsync("reply", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-        await NotifyTipsterAsync(context.Db, tipId, eraseRoute: false, ct);
+        await NudgeTipsterAsync(context.Db, tipId, ct);
         return null;
     }
 
@@ -201,22 +183,17 @@ internal sealed partial class ModerationService(
 
     public async Task<string?> BanAsync(BotContext context, int tipId, CancellationToken ct)
     {
-        var tip = await context.Db.Tips.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tipId, ct);
-        if (tip is null)
+        var outcome = await tips.BanSenderOfAsync(context.Db, tipId, ct);
+        switch (outcome.Status)
         {
-            return context.T("mod.none", tipId);
+            case BanStatus.NoSuchTip:
+                return context.T("mod.none", tipId);
+            case BanStatus.Unrecognisable:
+                return context.T("mod.ban.unrecognisable", tipId);
+            default:
+                await context.AuditAsync("ban", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
+                return context.T("mod.done.ban", tipId, outcome.Until.AddDays(-1).ToString("dd.MM.yyyy", CultureInfo.InvariantCulture));
         }
-
-        context.Db.Set<TipBan>().Add(new TipBan { SenderTag = tip.SenderTag, TipId = tipId, At = time.GetUtcNow().UtcDateTime });
-        await context.Db.SaveChangesAsync(ct);
-        await context.AuditAsync("ban", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-        return null;
-    }
-
-    public Task<bool> IsBannedAsync(BotDbContext db, long userId, CancellationToken ct)
-    {
-        var tag = keys.SenderTag(userId);
-        return db.Set<TipBan>().AnyAsync(b => b.SenderTag == tag, ct);
     }
 
     /// <summary>An approved tip with a text that may be published becomes a reader report candidate, with nothing of its sender.</summary>
@@ -239,7 +216,7 @@ internal sealed partial class ModerationService(
                 UrlKey = key,
                 Title = "Reader report",
                 Summary = PlainText.Cut(text, 3000),
-                FoundAt = time.GetUtcNow().UtcDateTime,
+                FoundAt = time.GetUtcNow().UtcDateTime.Date,
             });
         }
         else if (existing.State != CandidateState.Published)
@@ -250,24 +227,18 @@ internal sealed partial class ModerationService(
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>Tells an opted-in tipster that there is news, without saying what: the answer is read with /check.</summary>
-    private async Task NotifyTipsterAsync(BotDbContext db, int tipId, bool eraseRoute, CancellationToken ct)
+    /// <summary>
+    /// Tells an opted-in tipster, once, that there is news, without saying what: the answer is read with /check. The route leaves
+    /// the tip as the nudge is queued, and the nudge leaves the outbox as it is sent.
+    /// </summary>
+    private async Task NudgeTipsterAsync(BotDbContext db, int tipId, CancellationToken ct)
     {
-        var tip = await db.Tips.FirstAsync(t => t.Id == tipId, ct);
-        if (tip.SealedReplyRoute is null)
+        if (await tips.TakeReplyRouteAsync(db, tipId, ct) is not { } chat)
         {
             return;
         }
 
-        var chat = sealer.OpenInt64(tip.SealedReplyRoute, TipService.RoutePurpose);
-        outbox.EnqueueMessage(db, chat, strings.Get(Localizer.Default, "tip.news") + "\n\n" + strings.Get("ru", "tip.news") + "\n\n" + strings.Get("uk", "tip.news"));
-        if (eraseRoute)
-        {
-            tip.SealedReplyRoute = null;
-            tip.ReplyRouteOwner = null;
-            tip.ReplyRouteExpiresAt = null;
-        }
-
+        await outbox.EnqueueMessageAsync(db, chat, strings.Get(Localizer.Default, "tip.news") + "\n\n" + strings.Get("ru", "tip.news") + "\n\n" + strings.Get("uk", "tip.news"), ct: ct);
         await db.SaveChangesAsync(ct);
         signal.Wake();
     }
@@ -275,23 +246,20 @@ internal sealed partial class ModerationService(
     /// <summary>After a decision: the bot's copies of the contents are deleted from moderators' chats; notices show the outcome.</summary>
     private async Task CleanUpAsync(BotDbContext db, int tipId, string outcome, CancellationToken ct)
     {
-        var views = await db.Set<TipView>().Where(v => v.TipId == tipId).ToListAsync(ct);
+        var views = await db.TipViews.Where(v => v.TipId == tipId).ToListAsync(ct);
         foreach (var chat in views.GroupBy(v => v.ChatId))
         {
             await sender.DeleteAsync(chat.Key, chat.Select(v => v.MessageId).ToList(), ct);
         }
 
-        db.Set<TipView>().RemoveRange(views);
-        var notices = await db.Set<TipNotice>().Include(n => n.Message).Where(n => n.TipId == tipId).ToListAsync(ct);
-        foreach (var notice in notices.Where(n => n.Message is { State: OutboxState.Sent, SentMessageId: not null }))
+        db.TipViews.RemoveRange(views);
+        var notices = await db.TipNotices.Where(n => n.TipId == tipId).ToListAsync(ct);
+        foreach (var notice in notices.Where(n => n.MessageId is not null))
         {
-            var chat = sealer.OpenInt64(notice.Message!.SealedChatId!, Outbox.OneOffPurpose);
-            await sender.EditTextAsync(chat, notice.Message.SentMessageId!.Value, outcome, ct: ct);
+            await sender.EditTextAsync(notice.ChatId, notice.MessageId!.Value, outcome, ct: ct);
         }
 
+        db.TipNotices.RemoveRange(notices);
         await db.SaveChangesAsync(ct);
     }
-
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Tip {TipId} decided: {Decision}")]
-    private static partial void LogDecided(ILogger logger, int tipId, TipState decision);
 }

@@ -13,10 +13,6 @@ namespace ResistanceBot.Privacy;
 internal sealed class DataSealer
 {
     private const byte Version = 1;
-    private const int KeyIdSize = 4;
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
-    private const int HeaderSize = 1 + KeyIdSize + NonceSize + TagSize;
 
     private readonly (uint Id, byte[] Key) _current;
     private readonly Dictionary<uint, byte[]> _keys = [];
@@ -34,44 +30,25 @@ internal sealed class DataSealer
     }
 
     /// <summary>A key's id: a keyed hash, so it tells nothing about the key.</summary>
-    private static uint KeyId(byte[] key) =>
+    internal static uint KeyId(byte[] key) =>
         BinaryPrimitives.ReadUInt32BigEndian(HMACSHA256.HashData(key, "resistancebot key id"u8));
 
-    public byte[] Seal(ReadOnlySpan<byte> plaintext, string purpose)
-    {
-        var output = new byte[HeaderSize + plaintext.Length];
-        output[0] = Version;
-        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(1, KeyIdSize), _current.Id);
-        var nonce = output.AsSpan(1 + KeyIdSize, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_current.Key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), output.AsSpan(1 + KeyIdSize + NonceSize, TagSize), Encoding.UTF8.GetBytes(purpose));
-        return output;
-    }
+    public byte[] Seal(ReadOnlySpan<byte> plaintext, string purpose) => Aead.Seal(Version, _current.Id, _current.Key, plaintext, purpose);
 
     /// <exception cref="CryptographicException">The data was altered, sealed for another purpose, or under an unknown key.</exception>
     public byte[] Open(ReadOnlySpan<byte> sealedData, string purpose)
     {
-        if (sealedData.Length < HeaderSize || sealedData[0] != Version)
+        if (Aead.Header(sealedData) is not (Version, var keyId))
         {
             throw new CryptographicException("Sealed data has an unknown format.");
         }
 
-        var keyId = BinaryPrimitives.ReadUInt32BigEndian(sealedData.Slice(1, KeyIdSize));
         if (!_keys.TryGetValue(keyId, out var key))
         {
             throw new CryptographicException("Sealed data uses a key that is not configured (Security:PreviousDataKeys).");
         }
 
-        var plaintext = new byte[sealedData.Length - HeaderSize];
-        using var aes = new AesGcm(key, TagSize);
-        aes.Decrypt(
-            sealedData.Slice(1 + KeyIdSize, NonceSize),
-            sealedData[HeaderSize..],
-            sealedData.Slice(1 + KeyIdSize + NonceSize, TagSize),
-            plaintext,
-            Encoding.UTF8.GetBytes(purpose));
-        return plaintext;
+        return Aead.Open(key, sealedData, purpose);
     }
 
     public byte[] SealInt64(long value, string purpose)
@@ -83,6 +60,48 @@ internal sealed class DataSealer
 
     public long OpenInt64(ReadOnlySpan<byte> sealedData, string purpose) =>
         BinaryPrimitives.ReadInt64BigEndian(Open(sealedData, purpose));
+}
+
+/// <summary>
+/// The one AES-256-GCM layout both sealers use: version (1 byte), key id (4), nonce (12), tag (16), ciphertext. The purpose is
+/// bound as associated data, so a ciphertext moved to another column does not open.
+/// </summary>
+internal static class Aead
+{
+    private const int KeyIdSize = 4;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    public const int Overhead = 1 + KeyIdSize + NonceSize + TagSize;
+
+    public static byte[] Seal(byte version, uint keyId, byte[] key, ReadOnlySpan<byte> plaintext, string purpose)
+    {
+        var output = new byte[Overhead + plaintext.Length];
+        output[0] = version;
+        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(1, KeyIdSize), keyId);
+        var nonce = output.AsSpan(1 + KeyIdSize, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(Overhead), output.AsSpan(1 + KeyIdSize + NonceSize, TagSize), Encoding.UTF8.GetBytes(purpose));
+        return output;
+    }
+
+    /// <summary>The version and key id of sealed data, or null when it is too short to be sealed at all.</summary>
+    public static (byte Version, uint KeyId)? Header(ReadOnlySpan<byte> sealedData) =>
+        sealedData.Length < Overhead ? null : (sealedData[0], BinaryPrimitives.ReadUInt32BigEndian(sealedData.Slice(1, KeyIdSize)));
+
+    /// <exception cref="CryptographicException">The data was altered or sealed for another purpose.</exception>
+    public static byte[] Open(byte[] key, ReadOnlySpan<byte> sealedData, string purpose)
+    {
+        var plaintext = new byte[sealedData.Length - Overhead];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(
+            sealedData.Slice(1 + KeyIdSize, NonceSize),
+            sealedData[Overhead..],
+            sealedData.Slice(1 + KeyIdSize + NonceSize, TagSize),
+            plaintext,
+            Encoding.UTF8.GetBytes(purpose));
+        return plaintext;
+    }
 }
 
 /// <summary>
@@ -106,13 +125,10 @@ internal sealed class Pseudonyms(IOptions<SecurityOptions> options)
     /// <summary>A keyed hash of a text (a receipt code): checkable with the key, useless without it.</summary>
     public byte[] OfText(string purpose, string text) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose + "\0" + text));
 
-    /// <summary>A short tag of a pseudonym for staff to tell senders apart; it cannot be turned back into the pseudonym.</summary>
-    public static string Tag(ReadOnlySpan<byte> pseudonym) => Convert.ToHexStringLower(pseudonym[..4]);
 }
 
 internal static class Purposes
 {
     public const string Reader = "reader";
-    public const string Conversation = "conversation";
     public const string SubscriberChat = "subscriber chat id";
 }

@@ -32,7 +32,7 @@ internal sealed class StaffListCommand(StaffDirectory directory) : ICommandHandl
 }
 
 /// <summary>/addstaff ID ROLE: gives a Telegram user a staff role (or changes it).</summary>
-internal sealed class AddStaffCommand(CommandMenus menus) : ICommandHandler
+internal sealed class AddStaffCommand(StaffDirectory directory, CommandMenus menus) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -54,7 +54,8 @@ internal sealed class AddStaffCommand(CommandMenus menus) : ICommandHandler
 
         member.Role = role;
         member.AddedBy = context.UserId;
-        member.AddedAt = context.Time.GetUtcNow().UtcDateTime;
+        member.AddedOn = context.Time.GetUtcNow().UtcDateTime.Date;
+        directory.Sign(member);
         await context.Db.SaveChangesAsync(ct);
         await context.AuditAsync("addstaff", "staff:" + userId.ToString(CultureInfo.InvariantCulture), role.ToString(), ct);
         await menus.PublishForAsync(userId, role, ct);

@@ -1,12 +1,20 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ResistanceBot.Privacy;
 using ResistanceBot.Storage;
 
 namespace ResistanceBot.Staff;
 
-/// <summary>Whose role is what, read fresh for every update: a removed moderator loses their buttons at once.</summary>
-internal sealed class StaffDirectory(IOptions<StaffOptions> options, IServiceScopeFactory scopes)
+/// <summary>
+/// Whose role is what, read fresh for every update: a removed moderator loses their buttons at once. Staff rows are signed with
+/// a key from configuration and checked on every read, so that write access to the database alone grants no role.
+/// </summary>
+internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pseudonyms pseudonyms, IServiceScopeFactory scopes, ILogger<StaffDirectory> logger)
 {
+    private const string Purpose = "staff row";
+
     public bool IsConfiguredAdmin(long userId) => options.Value.AdminIds.Contains(userId);
 
     public async Task<StaffRole> RoleOfAsync(long userId, CancellationToken ct)
@@ -18,15 +26,37 @@ internal sealed class StaffDirectory(IOptions<StaffOptions> options, IServiceSco
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        return await db.StaffMembers.AsNoTracking().Where(s => s.UserId == userId).Select(s => s.Role).FirstOrDefaultAsync(ct);
+        var row = await db.StaffMembers.AsNoTracking().FirstOrDefaultAsync(s => s.UserId == userId, ct);
+        return row is not null && IsGenuine(row) ? row.Role : StaffRole.None;
     }
 
-    /// <summary>Everyone with a role: configured admins first, then the staff table.</summary>
+    /// <summary>Everyone with a role: configured admins first, then the staff table's genuine rows.</summary>
     public async Task<IReadOnlyList<(long UserId, StaffRole Role, bool Configured)>> ListAsync(BotDbContext db, CancellationToken ct)
     {
         var stored = await db.StaffMembers.AsNoTracking().OrderBy(s => s.Role).ThenBy(s => s.UserId).ToListAsync(ct);
         return options.Value.AdminIds.Distinct().Select(id => (id, StaffRole.Admin, true))
-            .Concat(stored.Where(s => !IsConfiguredAdmin(s.UserId)).Select(s => (s.UserId, s.Role, false)))
+            .Concat(stored.Where(s => !IsConfiguredAdmin(s.UserId) && IsGenuine(s)).Select(s => (s.UserId, s.Role, false)))
             .ToList();
     }
+
+    /// <summary>Signs a row before it is saved; only the bot, holding the key, can make a row that grants a role.</summary>
+    public void Sign(StaffMember member) => member.Signature = SignatureOf(member);
+
+    private bool IsGenuine(StaffMember member)
+    {
+        if (member.Signature is { } signature && CryptographicOperations.FixedTimeEquals(signature, SignatureOf(member)))
+        {
+            return true;
+        }
+
+        LogRefused(logger, member.Signature is null);
+        return false;
+    }
+
+    private byte[] SignatureOf(StaffMember member) =>
+        pseudonyms.OfText(Purpose, member.UserId.ToString(CultureInfo.InvariantCulture) + ":" + member.Role.ToString());
+
+    // No id in the line: whoever wrote the row may have used anybody's.
+    [LoggerMessage(EventId = 1801, Level = LogLevel.Warning, Message = "A staff row failed its signature check and grants nothing (unsigned: {Unsigned}); re-add genuine staff with /addstaff")]
+    private static partial void LogRefused(ILogger logger, bool unsigned);
 }

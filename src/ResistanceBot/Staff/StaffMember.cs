@@ -12,16 +12,23 @@ internal enum StaffRole
     Admin = 3,
 }
 
-/// <summary>A staff member added by an admin. Staff ids are not secret and are stored as they are.</summary>
+/// <summary>
+/// A staff member added by an admin. Staff ids are not secret and are stored as they are; the row is signed (see
+/// <see cref="StaffDirectory"/>), so a row written into the database without the keys grants nothing.
+/// </summary>
 internal sealed class StaffMember
 {
     public long UserId { get; set; }
 
     public StaffRole Role { get; set; }
 
+    /// <summary>HMAC of the user id and role under a key from configuration; null on rows from before signing (they grant nothing).</summary>
+    public byte[]? Signature { get; set; }
+
     public long AddedBy { get; set; }
 
-    public DateTime AddedAt { get; set; }
+    /// <summary>The day (00:00 UTC): no exact time is kept beside the tip line.</summary>
+    public DateTime AddedOn { get; set; }
 }
 
 internal sealed class StaffMemberConfiguration : IEntityTypeConfiguration<StaffMember>
@@ -32,20 +39,22 @@ internal sealed class StaffMemberConfiguration : IEntityTypeConfiguration<StaffM
         builder.HasKey(s => s.UserId);
         builder.Property(s => s.UserId).ValueGeneratedNever();
         builder.Property(s => s.Role).HasConversion<string>().HasMaxLength(16);
+        builder.Property(s => s.Signature).HasMaxLength(32);
     }
 }
 
 /// <summary>
-/// One line of the audit log: who did what to what. A non-staff actor is written as a short tag of their pseudonym,
-/// never as their Telegram id.
+/// One line of the audit log: who did what to what, and on which day (never the time: entries about tips must not date them).
+/// A reader is written as "reader" and nothing more, so an entry joins no other row.
 /// </summary>
 internal sealed class AuditEntry
 {
     public long Id { get; set; }
 
-    public DateTime At { get; set; }
+    /// <summary>The day, at 00:00 UTC.</summary>
+    public DateTime On { get; set; }
 
-    /// <summary>"staff:ID" or "reader:TAG".</summary>
+    /// <summary>"staff:ID" or "reader".</summary>
     public required string Actor { get; set; }
 
     public required string Action { get; set; }
@@ -65,6 +74,6 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(a => a.Action).HasMaxLength(40);
         builder.Property(a => a.Target).HasMaxLength(80);
         builder.Property(a => a.Detail).HasMaxLength(400);
-        builder.HasIndex(a => a.At);
+        builder.HasIndex(a => a.On);
     }
 }

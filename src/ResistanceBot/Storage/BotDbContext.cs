@@ -49,7 +49,9 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<Moderation.TipView> TipViews => Set<Moderation.TipView>();
 
-    public DbSet<Moderation.TipBan> TipBans => Set<Moderation.TipBan>();
+    public DbSet<TipBan> TipBans => Set<TipBan>();
+
+    public DbSet<Privacy.ErasableKey> ErasableKeys => Set<Privacy.ErasableKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);

@@ -37,7 +37,9 @@ internal static class StorageServices
             Directory.CreateDirectory(dir);
         }
 
-        builder.UseSqlite(csb.ToString()).AddInterceptors(SqlitePragmas.Instance);
+        builder.UseSqlite(csb.ToString()).AddInterceptors(SqlitePragmas.Instance)
+            // The SQL the migrations run before SQLite's table rebuilds was read for that order (Unlinkable, UnlinkableTags).
+            .ConfigureWarnings(w => w.Ignore(SqliteEventId.TableRebuildPendingWarning));
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>

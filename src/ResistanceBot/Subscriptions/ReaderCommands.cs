@@ -17,10 +17,10 @@ internal static class SubscriptionsFeature
         services.AddCommand<UnsubscribeCommand>("unsubscribe");
         services.AddCommand<SettingsCommand>("settings");
         services.AddCommand<HelpCommand>("help");
-        services.AddCommand<PrivacyCommand>("privacy");
         services.AddCommand<ForgetCommand>("forget");
         services.AddCallback<LanguageButtons>(LanguageButtons.Prefix);
         services.AddCallback<SettingsButtons>(SettingsButtons.Prefix);
+        services.AddSingleton<Privacy.IRetentionStep, ReaderRetention>();
         return services;
     }
 
@@ -107,11 +107,6 @@ internal sealed class HelpCommand(CommandMenus menus) : ICommandHandler
     }
 }
 
-internal sealed class PrivacyCommand : ICommandHandler
-{
-    public Task HandleAsync(BotContext context, CancellationToken ct) => context.ReplyAsync(context.T("privacy.text"), ct: ct);
-}
-
 /// <summary>Something a slice holds about a reader that /forget must erase (tip drafts, reply routes…).</summary>
 internal interface IReaderEraser
 {
@@ -124,15 +119,27 @@ internal sealed class ForgetCommand(IEnumerable<IReaderEraser> erasers) : IComma
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
         var language = context.Language;
-        var key = context.ReaderKey;
-        await context.Db.Readers.Where(r => r.Pseudonym == key).ExecuteDeleteAsync(ct);
-        context.ForgetReader();
-        await ConversationStore.ClearAsync(context, ct);
+        // The other slices first: they may still need the reader's row (deliveries waiting for it).
         foreach (var eraser in erasers)
         {
             await eraser.EraseAsync(context, ct);
         }
 
+        var key = context.ReaderKey;
+        await context.Db.Readers.Where(r => r.Pseudonym == key).ExecuteDeleteAsync(ct);
+        context.ForgetReader();
+        await ConversationStore.ClearAsync(context, ct);
         await context.ReplyAsync(context.Strings.Get(language, "forget.done"), ct: ct);
     }
+}
+
+/// <summary>
+/// Readers erase their own rows (/forget, /unsubscribe): nothing waits for the purge here. But PostgreSQL keeps the old row
+/// versions with their pseudonym and sealed chat id, so the purge rewrites the table in any hour it changed.
+/// </summary>
+internal sealed class ReaderRetention : Privacy.IRetentionStep
+{
+    public IEnumerable<Storage.ResidueTable> Tables => [new("readers", Storage.ResidueMode.Rewrite)];
+
+    public Task<IReadOnlyList<Privacy.Erased>> RunAsync(Storage.BotDbContext db, CancellationToken ct) => Task.FromResult<IReadOnlyList<Privacy.Erased>>([]);
 }

@@ -18,6 +18,7 @@ internal sealed class BotContext(
     BotDbContext db,
     Pseudonyms pseudonyms,
     DataSealer sealer,
+    ErasableKeys keys,
     Localizer localizer,
     BotSender sender,
     StaffDirectory staff,
@@ -32,6 +33,8 @@ internal sealed class BotContext(
     public Localizer Strings => localizer;
 
     public DataSealer Sealer => sealer;
+
+    public ErasableKeys Keys => keys;
 
     public TimeProvider Time => time;
 
@@ -61,11 +64,11 @@ internal sealed class BotContext(
 
     public byte[] ReaderKey => _readerKey ??= pseudonyms.Of(Purposes.Reader, UserId);
 
-    /// <summary>Keys the chat's conversation state; unrelated to <see cref="ReaderKey"/> without the pseudonym key.</summary>
-    public byte[] ConversationKey => pseudonyms.Of(Purposes.Conversation, UserId);
-
-    /// <summary>How this actor is written in the audit log: staff by id, anyone else by a short pseudonym tag.</summary>
-    public string AuditActor => Role == StaffRole.None ? "reader:" + Pseudonyms.Tag(ReaderKey) : "staff:" + UserId;
+    /// <summary>
+    /// How this actor is written in the audit log: staff by id (not secret), anyone else as "reader" and nothing more, so that
+    /// an audit entry joins no other row (a tag of the pseudonym would match the reader's subscription).
+    /// </summary>
+    public string AuditActor => Role == StaffRole.None ? "reader" : "staff:" + UserId;
 
     public async Task InitializeAsync(long chatId, User user, CancellationToken ct)
     {
@@ -162,7 +165,7 @@ internal sealed class BotContext(
 
     public async Task AuditAsync(string action, string? target = null, string? detail = null, CancellationToken ct = default)
     {
-        db.AuditEntries.Add(new AuditEntry { At = time.GetUtcNow().UtcDateTime, Actor = AuditActor, Action = action, Target = target, Detail = detail });
+        db.AuditEntries.Add(new AuditEntry { On = time.GetUtcNow().UtcDateTime.Date, Actor = AuditActor, Action = action, Target = target, Detail = detail });
         await db.SaveChangesAsync(ct);
     }
 }

@@ -99,12 +99,3 @@ internal sealed partial class MenuPublisher(
     [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Publishing command menus failed ({ExceptionType}), attempt {Attempt}")]
     private static partial void LogFailed(ILogger logger, int attempt, string exceptionType);
 }
-
-/// <summary>Forgets update ids older than Telegram can redeliver, hourly.</summary>
-internal sealed class UpdateLogPruner(IServiceScopeFactory scopes, Leadership leadership, TimeProvider time, ILogger<UpdateLogPruner> logger)
-    : Hosting.PeriodicJob(scopes, leadership, time, logger)
-{
-    protected override TimeSpan Period => TimeSpan.FromHours(1);
-
-    protected override Task RunAsync(BotDbContext db, CancellationToken ct) => UpdateLog.PruneAsync(db, Time, ct);
-}

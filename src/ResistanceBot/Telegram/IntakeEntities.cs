@@ -3,14 +3,18 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace ResistanceBot.Telegram;
 
-/// <summary>An update the bot took: claimed before its handler runs, completed after, so a redelivered update is handled once.</summary>
+/// <summary>
+/// An update the bot took: claimed before its handler runs, completed after, so a redelivered update is handled once. The claim
+/// time is exact only while the handler runs (another instance needs it to take over a crashed claim); once the update is
+/// handled it is cut to the hour, all that pruning needs.
+/// </summary>
 internal sealed class ProcessedUpdate
 {
     public int UpdateId { get; set; }
 
     public DateTime ClaimedAt { get; set; }
 
-    public DateTime? CompletedAt { get; set; }
+    public bool Completed { get; set; }
 }
 
 /// <summary>What the bot expects next in a chat (for example the parts of a tip), keyed by pseudonym and short-lived.</summary>

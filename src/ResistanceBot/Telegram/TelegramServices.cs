@@ -40,7 +40,8 @@ internal static class TelegramServices
         }
 
         services.AddHostedService<MenuPublisher>();
-        services.AddHostedService<UpdateLogPruner>();
+        services.AddSingleton<Privacy.IRetentionStep, UpdateLogRetention>();
+        services.AddSingleton<Privacy.IRetentionStep, ConversationRetention>();
         return services;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
             }
         }
 
-        if (existing.CompletedAt is not null)
+        if (existing.Completed)
         {
             return false;
         }
@@ -56,48 +56,29 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
         }
     }
 
+    /// <summary>Marks the update handled, and keeps of its time only the hour: a tipster's messages are not dated by the log.</summary>
     public async Task CompleteAsync(int updateId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        await db.ProcessedUpdates.Where(u => u.UpdateId == updateId).ExecuteUpdateAsync(s => s.SetProperty(u => u.CompletedAt, now), ct);
-    }
-
-    /// <summary>Telegram keeps updates for 24 hours; older entries can no longer be redelivered.</summary>
-    public static Task<int> PruneAsync(BotDbContext db, TimeProvider time, CancellationToken ct)
-    {
-        var cutoff = time.GetUtcNow().UtcDateTime.AddHours(-48);
-        return db.ProcessedUpdates.Where(u => u.ClaimedAt < cutoff).ExecuteDeleteAsync(ct);
+        var hour = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
+        await db.ProcessedUpdates.Where(u => u.UpdateId == updateId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.Completed, true).SetProperty(u => u.ClaimedAt, hour), ct);
     }
 }
 
-/// <summary>The chat's conversation state: which handler gets its next non-command message.</summary>
-internal static class ConversationStore
+/// <summary>
+/// Telegram keeps an update for 24 hours: the log keeps one 25 hours, to the hour, then forgets it. The table is rewritten at each
+/// purge: PostgreSQL's dead row versions and index entries would otherwise keep the exact claim times.
+/// </summary>
+internal sealed class UpdateLogRetention(TimeProvider time) : Privacy.IRetentionStep
 {
-    public static byte[] KeyFor(BotContext context) => context.ConversationKey;
+    public IEnumerable<ResidueTable> Tables => [new("processed_updates", ResidueMode.Rewrite)];
 
-    public static async Task SetAsync(BotContext context, string state, TimeSpan lifetime, CancellationToken ct)
+    public async Task<IReadOnlyList<Privacy.Erased>> RunAsync(BotDbContext db, CancellationToken ct)
     {
-        var key = KeyFor(context);
-        var expires = context.Time.GetUtcNow().UtcDateTime.Add(lifetime);
-        var row = await context.Db.Conversations.FirstOrDefaultAsync(c => c.ChatKey == key, ct);
-        if (row is null)
-        {
-            context.Db.Conversations.Add(new Conversation { ChatKey = key, State = state, ExpiresAt = expires });
-        }
-        else
-        {
-            row.State = state;
-            row.ExpiresAt = expires;
-        }
-
-        await context.Db.SaveChangesAsync(ct);
-    }
-
-    public static Task ClearAsync(BotContext context, CancellationToken ct)
-    {
-        var key = KeyFor(context);
-        return context.Db.Conversations.Where(c => c.ChatKey == key).ExecuteDeleteAsync(ct);
+        var cutoff = time.GetUtcNow().UtcDateTime.AddHours(-25);
+        return [new("update ids", await db.ProcessedUpdates.Where(u => u.ClaimedAt < cutoff).ExecuteDeleteAsync(ct), "processed_updates")];
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using ResistanceBot.Privacy;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
 using Telegram.Bot.Types;
@@ -18,12 +19,15 @@ internal static class TipsFeature
     {
         services.AddOptions<TipsOptions>().Bind(configuration.GetSection(TipsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TipKeys>();
+        services.AddSingleton(sp => TipKeys.EpochOf(sp.GetRequiredService<IOptions<TipsOptions>>().Value));
         services.AddSingleton<TipService>();
+        services.AddSingleton<TipArrivals>();
         services.AddSingleton<ReceiptTokens>();
         services.AddSingleton<CheckLimiter>();
         services.AddSingleton<ReceiptJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptJanitor>());
-        services.AddHostedService<TipRetention>();
+        services.AddHostedService<DraftJanitor>();
+        services.AddSingleton<IRetentionStep, TipRetention>();
         services.AddScoped<IReaderEraser, TipEraser>();
         services.AddCommand<TipCommand>("tip");
         services.AddCommand<SendTipCommand>("send");
@@ -46,11 +50,11 @@ internal static class TipsFeature
 }
 
 /// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
-internal sealed class TipCommand(TipService tips, TipKeys keys, Moderation.ModerationService moderation, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await moderation.IsBannedAsync(context.Db, context.UserId, ct))
+        if (await tips.IsBannedAsync(context.Db, context.UserId, ct))
         {
             await context.ReplyAsync(context.T("tip.banned"), ct: ct);
             return;
@@ -63,22 +67,15 @@ internal sealed class TipCommand(TipService tips, TipKeys keys, Moderation.Moder
         }
 
         var o = options.Value;
-        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes), ct: ct);
-        var content = new DraftContent { MessageIds = [context.IncomingMessageId] };
+        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes, 2 * o.EpochDays), ct: ct);
+        var content = new DraftContent { ChatId = context.ChatId, MessageIds = [context.IncomingMessageId] };
         if (intro.Ok)
         {
             content.MessageIds.Add(intro.MessageId);
         }
 
-        var lifetime = TimeSpan.FromMinutes(o.DraftMinutes);
-        context.Db.TipDrafts.Add(new TipDraft
-        {
-            DraftKey = keys.DraftKey(context.UserId),
-            SealedParts = content.Seal(context.Sealer),
-            ExpiresAt = context.Time.GetUtcNow().UtcDateTime.Add(lifetime),
-        });
-        await context.Db.SaveChangesAsync(ct);
-        await ConversationStore.SetAsync(context, TipsFeature.State, lifetime, ct);
+        await tips.StartDraftAsync(context.Db, context.UserId, content, ct);
+        await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
     }
 }
 
@@ -96,7 +93,7 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
         }
 
         var o = options.Value;
-        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
         content.MessageIds.Add(message.Id);
         var answer = Add(context, content, message, o);
         var albumContinues = message.MediaGroupId is { } group && group == content.LastMediaGroup && answer is null;
@@ -110,11 +107,8 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
             }
         }
 
-        var lifetime = TimeSpan.FromMinutes(o.DraftMinutes);
-        draft.SealedParts = content.Seal(context.Sealer);
-        draft.ExpiresAt = context.Time.GetUtcNow().UtcDateTime.Add(lifetime);
-        await context.Db.SaveChangesAsync(ct);
-        await ConversationStore.SetAsync(context, TipsFeature.State, lifetime, ct);
+        await tips.SaveDraftAsync(context.Db, draft, content, ct);
+        await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
     }
 
     /// <returns>null when the part was added quietly; otherwise what to tell the reader.</returns>
@@ -146,7 +140,7 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
                 return context.T("tip.too.many.files", o.MaxFiles);
             }
 
-            content.Parts.Add(new DraftPart(null, fileId, isPhoto, name, size));
+            content.Parts.Add(new DraftPart(null, fileId, isPhoto, name));
             if (!isPhoto && !TipsFeature.Cleanable(name, mime))
             {
                 warning = context.T("tip.file.not.cleanable", content.Parts.Count);
@@ -164,7 +158,7 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
                 return context.T("tip.text.too.long", o.MaxTextLength);
             }
 
-            content.Parts.Add(new DraftPart(text, null, false, null, null));
+            content.Parts.Add(new DraftPart(text, null, false, null));
         }
 
         return warning;
@@ -172,11 +166,11 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
 }
 
 /// <summary>/send: stores the tip, deletes the tipster's messages from the chat, and gives the receipt.</summary>
-internal sealed class SendTipCommand(TipService tips, Moderation.ModerationService moderation, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await moderation.IsBannedAsync(context.Db, context.UserId, ct))
+        if (await tips.IsBannedAsync(context.Db, context.UserId, ct))
         {
             await context.ReplyAsync(context.T("tip.banned"), ct: ct);
             return;
@@ -189,7 +183,7 @@ internal sealed class SendTipCommand(TipService tips, Moderation.ModerationServi
             return;
         }
 
-        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
         content.MessageIds.Add(context.IncomingMessageId);
         if (content.Parts.Count == 0)
         {
@@ -245,7 +239,7 @@ internal sealed class CancelTipCommand(TipService tips) : ICommandHandler
             return;
         }
 
-        var content = DraftContent.Open(context.Sealer, draft.SealedParts);
+        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
         content.MessageIds.Add(context.IncomingMessageId);
         context.Db.TipDrafts.Remove(draft);
         await context.Db.SaveChangesAsync(ct);
@@ -285,7 +279,7 @@ internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, Receip
             foreach (var reply in tip.Replies)
             {
                 var words = Encoding.UTF8.GetString(context.Sealer.Open(reply.SealedText, TipService.ReplyPurpose));
-                text.Append("\n\n").Append(context.T("tip.check.reply", reply.At.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), words));
+                text.Append("\n\n").Append(context.T("tip.check.reply", reply.On.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), words));
             }
 
             answer = text.ToString();
@@ -312,8 +306,9 @@ internal sealed class ReplyOptInButton(TipService tips, ReceiptTokens tokens) : 
             return;
         }
 
-        await tips.OptInAsync(context.Db, tipId, context.UserId, context.ChatId, ct);
-        await context.Sender.AnswerCallbackAsync(query.Id, context.T("tip.notify.on"), ct);
+        var until = await tips.OptInAsync(context.Db, tipId, context.ChatId, ct);
+        await context.Sender.AnswerCallbackAsync(
+            query.Id, until is { } day ? context.T("tip.notify.on", day.AddDays(-1).ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture)) : context.T("button.stale"), ct);
         if (query.Message is { } message)
         {
             await context.Sender.EditReplyMarkupAsync(context.ChatId, message.Id, ct);
@@ -357,8 +352,16 @@ internal sealed class CheckLimiter : IDisposable
     public void Dispose() => _limiter.Dispose();
 }
 
-/// <summary>/forget's part in the tip line: the draft and any reply routes.</summary>
+/// <summary>/forget's part in the tip line: the draft (and its messages in the chat), reply routes, and sender tags.</summary>
 internal sealed class TipEraser(TipService tips) : IReaderEraser
 {
-    public Task EraseAsync(BotContext context, CancellationToken ct) => tips.ForgetAsync(context.Db, context.UserId, ct);
+    public async Task EraseAsync(BotContext context, CancellationToken ct)
+    {
+        if (await tips.DraftAsync(context.Db, context.UserId, ct) is { } draft && await tips.OpenDraftAsync(draft, ct) is { } content)
+        {
+            await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
+        }
+
+        await tips.ForgetAsync(context.Db, context.UserId, ct);
+    }
 }

@@ -1,28 +1,42 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using ResistanceBot.Privacy;
 
 namespace ResistanceBot.Tips;
 
 /// <summary>
-/// The keyed hashes of the tip line, each its own purpose so that none can be joined with another, nor with a subscription,
-/// without the pseudonym key.
+/// The keyed values of the tip line. Everything derived from a tipster's Telegram id is keyed with an erasable key, never with the
+/// configuration's pseudonym key: the sender tag (limits, bans) with the tip epoch's key (<c>Tips:EpochDays</c>), the draft key
+/// with the day's key. Once those keys are erased, nobody can recompute them for an id, so nothing left can name a tipster.
 /// </summary>
-internal sealed class TipKeys(Pseudonyms pseudonyms, TimeProvider time)
+internal sealed class TipKeys(ErasableKeys keys, Pseudonyms pseudonyms, IOptions<TipsOptions> options)
 {
-    public const int EpochDays = 30;
+    public const string SenderPurpose = "tip sender";
+    public const string DraftPurpose = "tip draft";
+    public const string RoutePurpose = "tip reply route";
+    public const string ReceiptPurpose = "tip receipt";
 
-    /// <summary>Which 30-day period it is: the sender tag changes with it (promise 2).</summary>
-    public int Epoch => (int)(time.GetUtcNow().ToUnixTimeSeconds() / 86_400 / EpochDays);
+    /// <summary>The tip epoch: one erasable key per <c>Tips:EpochDays</c>.</summary>
+    public KeyScope Epoch { get; } = EpochOf(options.Value);
 
-    public byte[] SenderTag(long userId) => pseudonyms.Of("tip sender " + Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), userId);
+    public static KeyScope EpochOf(TipsOptions options) => new(2, "tip epoch", options.EpochDays);
 
-    public byte[] DraftKey(long userId) => pseudonyms.Of("tip draft", userId);
+    public ValueTask<PeriodKey> CurrentEpochAsync(CancellationToken ct) => keys.CurrentAsync(Epoch, ct);
 
-    public byte[] RouteOwner(long userId) => pseudonyms.Of("tip reply route", userId);
+    /// <summary>The current epoch's key, then the previous one while it lives (to recognise a ban made then).</summary>
+    public ValueTask<IReadOnlyList<PeriodKey>> LiveEpochsAsync(CancellationToken ct) => keys.LiveAsync(Epoch, ct);
 
-    public byte[] ReceiptHash(string normalizedReceipt) => pseudonyms.OfText("tip receipt", normalizedReceipt);
+    /// <summary>The tags a draft of this user may be stored under (today's key and yesterday's).</summary>
+    public async Task<List<byte[]>> DraftKeysAsync(long userId, CancellationToken ct) =>
+        [.. (await keys.LiveAsync(KeyScopes.Daily, ct)).Select(k => k.Tag(DraftPurpose, userId))];
+
+    public async Task<byte[]> NewDraftKeyAsync(long userId, CancellationToken ct) =>
+        (await keys.CurrentAsync(KeyScopes.Daily, ct)).Tag(DraftPurpose, userId);
+
+    /// <summary>The receipt is random (100 bits), not derived from anyone: a hash under the configuration's key is enough.</summary>
+    public byte[] ReceiptHash(string normalizedReceipt) => pseudonyms.OfText(ReceiptPurpose, normalizedReceipt);
 }
 
 /// <summary>Receipt codes: 20 characters of Crockford base32 (100 bits), grouped for copying, forgiving of case and look-alikes.</summary>
@@ -73,11 +87,18 @@ internal static class Receipt
 }
 
 /// <summary>One piece of a draft: text, or a file Telegram holds (by file id) until /send fetches it.</summary>
-internal sealed record DraftPart(string? Text, string? FileId, bool IsPhoto, string? FileName, long? Size);
+internal sealed record DraftPart(string? Text, string? FileId, bool IsPhoto, string? FileName);
 
-/// <summary>A draft's contents, sealed as JSON: its parts, and the messages to delete from the chat afterwards.</summary>
+/// <summary>
+/// A draft's contents, sealed as JSON under the day's erasable key: its parts, the chat, and the messages to delete from it
+/// afterwards (at /send, /cancel, or when the draft expires).
+/// </summary>
 internal sealed class DraftContent
 {
+    public const string Purpose = "tip draft";
+
+    public long ChatId { get; set; }
+
     public List<DraftPart> Parts { get; set; } = [];
 
     public List<int> MessageIds { get; set; } = [];
@@ -89,10 +110,10 @@ internal sealed class DraftContent
 
     public int FileCount => Parts.Count(p => p.FileId is not null);
 
-    public byte[] Seal(DataSealer sealer) => sealer.Seal(JsonSerializer.SerializeToUtf8Bytes(this), Purpose);
+    public async Task<byte[]> SealAsync(ErasableKeys keys, CancellationToken ct) =>
+        (await keys.CurrentAsync(KeyScopes.Daily, ct)).Seal(JsonSerializer.SerializeToUtf8Bytes(this), Purpose);
 
-    public static DraftContent Open(DataSealer sealer, byte[] sealedParts) =>
-        JsonSerializer.Deserialize<DraftContent>(sealer.Open(sealedParts, Purpose)) ?? new DraftContent();
-
-    public const string Purpose = "tip draft";
+    /// <summary>The draft, or null when its key is already erased (it expired two days ago at least).</summary>
+    public static async Task<DraftContent?> OpenAsync(ErasableKeys keys, byte[] sealedParts, CancellationToken ct) =>
+        await keys.OpenAsync(sealedParts, Purpose, ct) is { } json ? JsonSerializer.Deserialize<DraftContent>(json) : null;
 }

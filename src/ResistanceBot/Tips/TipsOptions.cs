@@ -25,6 +25,17 @@ internal sealed class TipsOptions
     [Range(1, 24 * 60, ErrorMessage = "Tips:DraftMinutes must be between 1 and 1440.")]
     public int DraftMinutes { get; set; } = 30;
 
+    /// <summary>
+    /// Length of a tip epoch: sender tags (for the daily limit and bans) are keyed with the epoch's erasable key, erased from tips
+    /// when the epoch ends, and the key itself when the next one ends. A ban lapses then unless its sender writes again.
+    /// </summary>
+    [Range(1, 90, ErrorMessage = "Tips:EpochDays must be between 1 and 90.")]
+    public int EpochDays { get; set; } = 7;
+
+    /// <summary>Notices of new tips go out in batches, each at a random moment up to this many minutes after its first tip (0: at once).</summary>
+    [Range(0, 24 * 60, ErrorMessage = "Tips:NoticeDelayMinutes must be between 0 and 1440.")]
+    public int NoticeDelayMinutes { get; set; } = 30;
+
     /// <summary>How long the receipt message stays in the chat before the bot deletes it.</summary>
     [Range(1, 24 * 60, ErrorMessage = "Tips:ReceiptMinutes must be between 1 and 1440.")]
     public int ReceiptMinutes { get; set; } = 10;

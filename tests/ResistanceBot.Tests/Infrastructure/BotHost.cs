@@ -47,6 +47,8 @@ internal sealed class BotHost : IAsyncDisposable
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         "--Http:Urls=http://127.0.0.1:0",
+        // Notices of new tips at once, not at a random moment within half an hour (NoticeBatcherTests checks the delay).
+        "--Tips:NoticeDelayMinutes=0",
         // Twelve hours away, so that the daily release (or its catch-up after a start) never runs inside a test.
         "--Digest:TimeZone=UTC",
         $"--Digest:EditionTime={TimeProvider.System.GetUtcNow().AddHours(12):HH:mm}",

@@ -3,12 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace ResistanceBot.Tests.Infrastructure;
 
-/// <summary>Every log line the host writes, as it would be printed (message, then the exception with its stack).</summary>
+/// <summary>
+/// Every log line the host writes, as it would be printed (message, then the exception with its stack), with the wall-clock
+/// time a real log would carry (the bot's own clock may be a fake one).
+/// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, int EventId, string Text)> _lines = new();
+    private readonly ConcurrentQueue<(LogLevel Level, string Category, int EventId, string Text, DateTimeOffset At)> _lines = new();
 
-    public IReadOnlyList<(LogLevel Level, string Category, int EventId, string Text)> Lines => [.. _lines];
+    public IReadOnlyList<(LogLevel Level, string Category, int EventId, string Text, DateTimeOffset At)> Lines => [.. _lines];
 
     public string AllText => string.Join("\n", _lines.Select(l => $"{l.Level} {l.Category} [{l.EventId}] {l.Text}"));
 
@@ -31,7 +34,7 @@ public sealed class CapturedLogs : ILoggerProvider
             var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}"))
                 : "";
-            owner._lines.Enqueue((logLevel, category, eventId.Id, formatter(state, exception) + " " + structured + (exception is null ? "" : "\n" + exception)));
+            owner._lines.Enqueue((logLevel, category, eventId.Id, formatter(state, exception) + " " + structured + (exception is null ? "" : "\n" + exception), TimeProvider.System.GetUtcNow()));
         }
     }
 }

@@ -85,10 +85,9 @@ internal sealed class Seed : IAsyncDisposable
             _db.Tips.Add(new ResistanceBot.Tips.Tip
             {
                 State = state,
-                SubmittedHour = now.AddDays(-(days ?? 0) - 1),
-                DecidedAt = days is { } d ? now.AddDays(-d) : null,
+                SubmittedOn = now.Date.AddDays(-(days ?? 0) - 1),
+                DecidedOn = days is { } d ? now.Date.AddDays(-d) : null,
                 ReceiptHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
-                SenderTag = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
                 SealedText = _sealer.Seal("seeded"u8, ResistanceBot.Tips.TipService.TextPurpose),
             });
         }

@@ -100,6 +100,69 @@ internal sealed class TestDatabase
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// The database's own files, as whoever takes the machine finds them: the SQLite file with its WAL and shm; on PostgreSQL, after a
+    /// checkpoint, this database's directory, the shared catalog, the WAL and the server log (when the server's data directory is on
+    /// this machine and readable, as it is under tests/run; otherwise null).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, byte[] Bytes)>?> RawFilesAsync()
+    {
+        if (FilePath is not null)
+        {
+            return [.. Directory.GetFiles(Path.GetDirectoryName(FilePath)!).Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))];
+        }
+
+        string directory;
+        uint oid;
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection);
+            await checkpoint.ExecuteNonQueryAsync();
+            await using var where = new NpgsqlCommand("SELECT current_setting('data_directory'), oid FROM pg_database WHERE datname = current_database()", connection);
+            await using var reader = await where.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            (directory, oid) = (reader.GetString(0), reader.GetFieldValue<uint>(1));
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var files = new List<(string, byte[])>();
+        foreach (var sub in new[] { Path.Combine("base", oid.ToString(System.Globalization.CultureInfo.InvariantCulture)), "global", "pg_wal" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(directory, sub), "*", SearchOption.AllDirectories))
+            {
+                files.Add((Path.GetRelativePath(directory, file), ReadShared(file)));
+            }
+        }
+
+        foreach (var log in Directory.EnumerateFiles(directory, "*.log"))
+        {
+            files.Add((Path.GetFileName(log), ReadShared(log)));
+        }
+
+        return files;
+    }
+
+    /// <summary>A file the server may be writing to.</summary>
+    private static byte[] ReadShared(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+        catch (FileNotFoundException)
+        {
+            return []; // a WAL segment removed while we looked
+        }
+    }
+
     private static string PgDump() =>
         Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_dump")).Where(File.Exists).OrderDescending().FirstOrDefault() ?? "pg_dump"

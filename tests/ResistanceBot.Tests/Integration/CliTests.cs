@@ -109,10 +109,11 @@ public sealed class CliTests
         }
 
         await emulator.DisposeAsync();
-        using var purge = BotProcess.Start(["purge", .. path.Settings, "--Tips:RetentionDays=30"]);
+        using var purge = BotProcess.Start(["purge", .. settings, "--Tips:RetentionDays=30"]);
 
         Assert.Equal(0, await purge.WaitForExitAsync(Wait));
-        Assert.Contains("Erased 0 expired drafts, 0 reply routes and 2 decided tips.", purge.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("decided tips: 2\n", purge.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("expired drafts: 0\n", purge.StandardOutput, StringComparison.Ordinal);
         await using var after = await Seed.OpenAsync(settings);
         Assert.Equal(2, await after.CountTipsAsync());
     }

@@ -12,9 +12,9 @@ public sealed class ReaderJourneyTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
     [Theory]
-    [InlineData("en", "en", "Every day the collective", "You are subscribed", "Time zone", "You are unsubscribed", "no longer holds anything")]
-    [InlineData("ru-RU", "ru", "Каждый день коллектив", "Вы подписаны", "Часовой пояс", "Вы отписаны", "больше ничего о вас не хранит")]
-    [InlineData("uk", "uk", "Щодня колектив", "Ви підписані", "Часовий пояс", "Ви відписані", "більше нічого про вас не зберігає")]
+    [InlineData("en", "en", "Every day the collective", "You are subscribed", "Time zone", "You are unsubscribed", "Your settings, your draft and any request to be told of news are erased")]
+    [InlineData("ru-RU", "ru", "Каждый день коллектив", "Вы подписаны", "Часовой пояс", "Вы отписаны", "Ваши настройки, черновик и просьба сообщить о новостях стёрты")]
+    [InlineData("uk", "uk", "Щодня колектив", "Ви підписані", "Часовий пояс", "Ви відписані", "Ваші налаштування, чернетку й прохання повідомити про новини стерто")]
     public async Task Start_subscribe_settings_unsubscribe_forget_in_the_readers_language(
         string telegramLanguage, string language, string welcome, string subscribed, string zoneLabel, string unsubscribed, string forgotten)
     {

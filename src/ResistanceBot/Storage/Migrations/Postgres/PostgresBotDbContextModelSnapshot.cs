@@ -365,32 +365,6 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.ToTable("edition_parts", (string)null);
                 });
 
-            modelBuilder.Entity("ResistanceBot.Moderation.TipBan", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTime>("At")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("SenderTag")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("bytea");
-
-                    b.Property<int>("TipId")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("SenderTag");
-
-                    b.ToTable("tip_bans", (string)null);
-                });
-
             modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
                 {
                     b.Property<int>("Id")
@@ -399,15 +373,16 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
-                    b.Property<long>("OutboxId")
+                    b.Property<long>("ChatId")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("MessageId")
+                        .HasColumnType("integer");
 
                     b.Property<int>("TipId")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("OutboxId");
 
                     b.HasIndex("TipId");
 
@@ -438,6 +413,27 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.ToTable("tip_views", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Privacy.ErasableKey", b =>
+                {
+                    b.Property<byte>("Scope")
+                        .HasColumnType("smallint");
+
+                    b.Property<int>("FirstDay")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("SealedKey")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Scope", "FirstDay");
+
+                    b.ToTable("erasable_keys", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Staff.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -456,12 +452,12 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("timestamp with time zone");
-
                     b.Property<string>("Detail")
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");
+
+                    b.Property<DateTime>("On")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Target")
                         .HasMaxLength(80)
@@ -469,7 +465,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
+                    b.HasIndex("On");
 
                     b.ToTable("audit_log", (string)null);
                 });
@@ -479,16 +475,20 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
 
-                    b.Property<DateTime>("AddedAt")
-                        .HasColumnType("timestamp with time zone");
-
                     b.Property<long>("AddedBy")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTime>("AddedOn")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<byte[]>("Signature")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.HasKey("UserId");
 
@@ -559,8 +559,8 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<DateTime>("ClaimedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<bool>("Completed")
+                        .HasColumnType("boolean");
 
                     b.HasKey("UpdateId");
 
@@ -577,7 +577,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
-                    b.Property<DateTime?>("DecidedAt")
+                    b.Property<DateTime?>("DecidedOn")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<byte[]>("ReceiptHash")
@@ -585,12 +585,8 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("bytea");
 
-                    b.Property<DateTime?>("ReplyRouteExpiresAt")
+                    b.Property<DateTime?>("ReplyRouteUntil")
                         .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("ReplyRouteOwner")
-                        .HasMaxLength(32)
-                        .HasColumnType("bytea");
 
                     b.Property<byte[]>("SealedRedacted")
                         .HasColumnType("bytea");
@@ -603,16 +599,18 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasColumnType("bytea");
 
                     b.Property<byte[]>("SenderTag")
-                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("SenderTagUntil")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
-                    b.Property<DateTime>("SubmittedHour")
+                    b.Property<DateTime>("SubmittedOn")
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
@@ -620,13 +618,34 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.HasIndex("ReceiptHash")
                         .IsUnique();
 
-                    b.HasIndex("ReplyRouteOwner");
+                    b.HasIndex("SenderTag", "SubmittedOn");
 
-                    b.HasIndex("SenderTag", "SubmittedHour");
-
-                    b.HasIndex("State", "DecidedAt");
+                    b.HasIndex("State", "DecidedOn");
 
                     b.ToTable("tips", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipBan", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("Until")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderTag");
+
+                    b.ToTable("tip_bans", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipDraft", b =>
@@ -678,9 +697,6 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<byte[]>("SealedName")
                         .HasColumnType("bytea");
 
-                    b.Property<int>("Size")
-                        .HasColumnType("integer");
-
                     b.Property<int>("TipId")
                         .HasColumnType("integer");
 
@@ -699,7 +715,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
-                    b.Property<DateTime>("At")
+                    b.Property<DateTime>("On")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<byte[]>("SealedText")
@@ -732,17 +748,6 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasForeignKey("EditionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-                });
-
-            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
-                {
-                    b.HasOne("ResistanceBot.Delivery.OutboxMessage", "Message")
-                        .WithMany()
-                        .HasForeignKey("OutboxId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>

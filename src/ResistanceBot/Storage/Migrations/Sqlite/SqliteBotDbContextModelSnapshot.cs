@@ -346,45 +346,22 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("edition_parts", (string)null);
                 });
 
-            modelBuilder.Entity("ResistanceBot.Moderation.TipBan", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("SenderTag")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("BLOB");
-
-                    b.Property<int>("TipId")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("SenderTag");
-
-                    b.ToTable("tip_bans", (string)null);
-                });
-
             modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("OutboxId")
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MessageId")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("TipId")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("OutboxId");
 
                     b.HasIndex("TipId");
 
@@ -413,6 +390,27 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("tip_views", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Privacy.ErasableKey", b =>
+                {
+                    b.Property<byte>("Scope")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FirstDay")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedKey")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Scope", "FirstDay");
+
+                    b.ToTable("erasable_keys", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Staff.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -429,11 +427,11 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Detail")
                         .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("On")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Target")
@@ -442,7 +440,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
+                    b.HasIndex("On");
 
                     b.ToTable("audit_log", (string)null);
                 });
@@ -452,16 +450,20 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<long>("UserId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("AddedAt")
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("AddedBy")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AddedOn")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Signature")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
 
                     b.HasKey("UserId");
 
@@ -530,8 +532,8 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<DateTime>("ClaimedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<bool>("Completed")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("UpdateId");
 
@@ -546,7 +548,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("DecidedAt")
+                    b.Property<DateTime?>("DecidedOn")
                         .HasColumnType("TEXT");
 
                     b.Property<byte[]>("ReceiptHash")
@@ -554,12 +556,8 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("BLOB");
 
-                    b.Property<DateTime?>("ReplyRouteExpiresAt")
+                    b.Property<DateTime?>("ReplyRouteUntil")
                         .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("ReplyRouteOwner")
-                        .HasMaxLength(32)
-                        .HasColumnType("BLOB");
 
                     b.Property<byte[]>("SealedRedacted")
                         .HasColumnType("BLOB");
@@ -572,16 +570,18 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasColumnType("BLOB");
 
                     b.Property<byte[]>("SenderTag")
-                        .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("SenderTagUntil")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime>("SubmittedHour")
+                    b.Property<DateTime>("SubmittedOn")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
@@ -589,13 +589,32 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.HasIndex("ReceiptHash")
                         .IsUnique();
 
-                    b.HasIndex("ReplyRouteOwner");
+                    b.HasIndex("SenderTag", "SubmittedOn");
 
-                    b.HasIndex("SenderTag", "SubmittedHour");
-
-                    b.HasIndex("State", "DecidedAt");
+                    b.HasIndex("State", "DecidedOn");
 
                     b.ToTable("tips", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Tips.TipBan", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SenderTag")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("Until")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SenderTag");
+
+                    b.ToTable("tip_bans", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipDraft", b =>
@@ -645,9 +664,6 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<byte[]>("SealedName")
                         .HasColumnType("BLOB");
 
-                    b.Property<int>("Size")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("TipId")
                         .HasColumnType("INTEGER");
 
@@ -664,7 +680,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("At")
+                    b.Property<DateTime>("On")
                         .HasColumnType("TEXT");
 
                     b.Property<byte[]>("SealedText")
@@ -697,17 +713,6 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasForeignKey("EditionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-                });
-
-            modelBuilder.Entity("ResistanceBot.Moderation.TipNotice", b =>
-                {
-                    b.HasOne("ResistanceBot.Delivery.OutboxMessage", "Message")
-                        .WithMany()
-                        .HasForeignKey("OutboxId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>

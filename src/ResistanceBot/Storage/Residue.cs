@@ -1,0 +1,156 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace ResistanceBot.Storage;
+
+internal enum ResidueMode
+{
+    /// <summary>PostgreSQL: VACUUM (large tables whose erased values are sealed under erasable keys, or hold no secret).</summary>
+    Vacuum,
+
+    /// <summary>PostgreSQL: VACUUM FULL, a rewrite into a new file (the tip line's tables, readers).</summary>
+    Rewrite,
+}
+
+/// <summary>A table whose erased rows must also leave the database's files, and how (on SQLite the mode does not matter).</summary>
+internal sealed record ResidueTable(string Name, ResidueMode Mode);
+
+/// <summary>
+/// Deleting a row is not erasing it. SQLite runs with <c>secure_delete</c>, which zeroes erased content in the main file, but the
+/// page images written before the delete stay in the <c>-wal</c> file until it is checkpointed and truncated. PostgreSQL keeps dead
+/// row versions until VACUUM, leaves their bytes in the freed space of each page even after it (only a rewrite, VACUUM FULL,
+/// drops the old file), and keeps every change in its WAL until the segment is removed. This runs after each purge.
+/// </summary>
+internal sealed partial class Residue(ILogger<Residue> logger)
+{
+    private readonly Dictionary<string, long> _changesSeen = [];
+    private int _warned;
+
+    /// <summary>
+    /// Clears the database's files of what was erased from these tables; <paramref name="erasedFrom"/> names those the purge itself
+    /// just erased rows from, cleared whatever PostgreSQL's statistics say yet.
+    /// </summary>
+    public async Task EraseAsync(BotDbContext db, IEnumerable<ResidueTable> tables, IReadOnlySet<string> erasedFrom, CancellationToken ct)
+    {
+        // One connection for every statement here, so that a session setting (lock_timeout) applies to all of them.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            if (db.IsPostgres())
+            {
+                await ErasePostgresAsync(db, tables.DistinctBy(t => t.Name).ToList(), erasedFrom, ct);
+            }
+            else
+            {
+                await TruncateWalAsync(db, ct);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task TruncateWalAsync(BotDbContext db, CancellationToken ct)
+    {
+        // TRUNCATE waits for readers of older snapshots; pooled connections hold none between updates, so a few tries suffice.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            await using var checkpoint = db.Database.GetDbConnection().CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)"; // one row: busy, WAL frames, frames checkpointed
+            await using var result = await checkpoint.ExecuteReaderAsync(ct);
+            if (await result.ReadAsync(ct) && result.GetInt32(0) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        LogBusy(logger);
+    }
+
+    /// <summary>
+    /// Only tables that lost or changed rows since the last purge are vacuumed or rewritten, and the WAL is switched past only
+    /// then: a switch makes a new 16 MB segment, a checkpoint flushes the whole server.
+    /// </summary>
+    private async Task ErasePostgresAsync(BotDbContext db, IReadOnlyList<ResidueTable> tables, IReadOnlySet<string> erasedFrom, CancellationToken ct)
+    {
+        var changes = await db.Database.SqlQueryRaw<TableChanges>(
+            "SELECT relname AS \"Name\", n_tup_upd + n_tup_del AS \"Changes\" FROM pg_stat_user_tables").ToListAsync(ct);
+        var cleared = false;
+        // VACUUM runs outside any transaction; a lock held elsewhere makes it wait a few seconds at most, then try again next hour.
+        await db.Database.ExecuteSqlRawAsync("SET lock_timeout = '5s'", ct);
+        try
+        {
+            foreach (var table in tables)
+            {
+                var now = changes.FirstOrDefault(c => c.Name == table.Name)?.Changes ?? 0;
+                if (!erasedFrom.Contains(table.Name) && now == _changesSeen.GetValueOrDefault(table.Name))
+                {
+                    continue;
+                }
+
+                try
+                {
+#pragma warning disable EF1002 // table names are the bot's own constants, never input
+                    await db.Database.ExecuteSqlRawAsync(table.Mode == ResidueMode.Rewrite ? $"VACUUM (FULL) \"{table.Name}\"" : $"VACUUM \"{table.Name}\"", ct);
+#pragma warning restore EF1002
+                    _changesSeen[table.Name] = now;
+                    cleared = true;
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable)
+                {
+                    LogLocked(logger, table.Name);
+                }
+            }
+
+            if (cleared)
+            {
+                await SwitchWalAsync(db, ct);
+            }
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync("RESET lock_timeout", ct);
+        }
+    }
+
+    private async Task SwitchWalAsync(BotDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            // Twice: the segment that held the erased rows is closed, and the checkpoint after the next one lets it go
+            // (removed outright where wal_recycle is off; see deploy/README).
+            for (var i = 0; i < 2; i++)
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_switch_wal()", ct);
+                await db.Database.ExecuteSqlRawAsync("CHECKPOINT", ct);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            if (Interlocked.Exchange(ref _warned, 1) == 0)
+            {
+                LogNoWalRights(logger);
+            }
+        }
+    }
+
+    private sealed record TableChanges(string Name, long Changes);
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "The SQLite WAL could not be truncated (readers kept it busy); it is tried again at the next purge")]
+    private static partial void LogBusy(ILogger logger);
+
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "VACUUM of {Table} waited too long for a lock; it is tried again at the next purge")]
+    private static partial void LogLocked(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "The database user may not run CHECKPOINT and pg_switch_wal(): erased values stay in PostgreSQL's WAL until its segments are recycled (deploy/README.md, 'What PostgreSQL keeps')")]
+    private static partial void LogNoWalRights(ILogger logger);
+}
+
+internal static class StorageCapabilities
+{
+    /// <summary>Whether this context runs on PostgreSQL (several instances, SKIP LOCKED, VACUUM) rather than SQLite.</summary>
+    public static bool IsPostgres(this BotDbContext db) => db is PostgresBotDbContext;
+}
