@@ -471,6 +471,13 @@ public sealed partial class BotApiEmulator
             record = new MessageRecord { MessageId = 0, Chat = chat, FromBot = true, Date = _options.TimeProvider.GetUtcNow() };
             fill(record);
             record.ReplyMarkup = ReplyMarkup(r);
+            record.Protected = r.Bool("protect_content");
+            record.ReplyTo = (int?)(r.Json("reply_parameters", "can't parse reply parameters JSON object")?["message_id"]?.GetValue<long>() ?? r.Long("reply_to_message_id"));
+            if (record.ReplyTo is { } replyTo && !chat.Messages.Any(m => m.MessageId == replyTo && !m.Deleted))
+            {
+                throw ApiException.BadRequest("message to be replied not found");
+            }
+
             CheckFloodLocked(chat);
             record = new MessageRecord
             {
@@ -486,6 +493,8 @@ public sealed partial class BotApiEmulator
                 Photo = record.Photo,
                 Document = record.Document,
                 LinkPreviewDisabled = record.LinkPreviewDisabled,
+                Protected = record.Protected,
+                ReplyTo = record.ReplyTo,
             };
             chat.Messages.Add(record);
         }

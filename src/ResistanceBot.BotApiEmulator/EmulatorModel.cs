@@ -26,7 +26,9 @@ public sealed record ChatMessage(
     string? MediaGroupId,
     DateTimeOffset Date,
     int EditCount,
-    bool LinkPreviewDisabled)
+    bool LinkPreviewDisabled,
+    bool Protected = false,
+    int? ReplyTo = null)
 {
     /// <summary>The callback data of the first button whose label contains <paramref name="label"/>.</summary>
     public string? ButtonData(string label) =>
@@ -153,9 +155,15 @@ internal sealed class MessageRecord
     public int EditCount { get; set; }
     public bool LinkPreviewDisabled { get; set; }
 
+    /// <summary>Sent with protect_content: Telegram's apps forbid forwarding and saving it.</summary>
+    public bool Protected { get; set; }
+
+    /// <summary>The message this one answers (reply_parameters.message_id).</summary>
+    public int? ReplyTo { get; set; }
+
     public ChatMessage Snapshot() => new(
         MessageId, Chat.Id, FromBot, Text, RawText, Entities, Buttons(ReplyMarkup), Deleted, Photo, Document, MediaGroupId, Date, EditCount,
-        LinkPreviewDisabled);
+        LinkPreviewDisabled, Protected, ReplyTo);
 
     private static List<IReadOnlyList<InlineButton>> Buttons(JsonNode? markup)
     {
