@@ -13,6 +13,12 @@ var only = args.Contains("--unlimited-only") ? "unlimited" : args.Contains("--li
 // --postgres "Host=127.0.0.1;Port=55432;Username=postgres": each run gets a fresh database on that server instead of a SQLite file.
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null;
 
+if (args.Contains("--vault"))
+{
+    VaultBenchmark.Run();
+    return 0;
+}
+
 Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {(postgres is null ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 if (only != "unlimited")
 {
@@ -40,6 +46,7 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
         .. Database(dir.FullName),
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+        .. TestVault.Settings,
         "--Staff:AdminIds:0=1",
         $"--Delivery:MessagesPerSecond={botLimit}",
         $"--Delivery:Parallelism={parallelism}",

@@ -24,6 +24,7 @@ internal static class ArticlesFeature
             });
         services.AddSingleton<WebFetcher>();
         services.AddSingleton<ArticleStore>();
+        services.AddSingleton<ReaderReports>();
         services.AddSingleton<FeedService>();
         services.AddSingleton<PageReader>();
         services.AddHostedService<FeedPoller>();

@@ -90,12 +90,15 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             })
             .Build();
 
-    /// <summary>Sends HTML; <paramref name="perChatPaced"/> is true when the caller already spaces messages to this chat (the fan-out's edition parts).</summary>
+    /// <summary>
+    /// Sends HTML; <paramref name="perChatPaced"/> is true when the caller already spaces messages to this chat (the fan-out's
+    /// edition parts); <paramref name="protect"/> forbids forwarding and saving it; <paramref name="replyTo"/> answers a message.
+    /// </summary>
     public Task<SendOutcome> SendTextAsync(
-        long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, bool perChatPaced = false, CancellationToken ct = default) =>
+        long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, bool perChatPaced = false, bool protect = false, int? replyTo = null, CancellationToken ct = default) =>
         SendAsync(chatId, "sendMessage", async c => (await bot.SendMessage(
-            chatId, html, ParseMode.Html, replyMarkup: markup,
-            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, cancellationToken: c)).Id, ct, perChat: !perChatPaced);
+            chatId, html, ParseMode.Html, replyParameters: replyTo is { } to ? new ReplyParameters { MessageId = to } : null, replyMarkup: markup,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, protectContent: protect, cancellationToken: c)).Id, ct, perChat: !perChatPaced);
 
     public Task<SendOutcome> EditTextAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default) =>
         SendAsync(chatId, "editMessageText", async c => (await bot.EditMessageText(
@@ -103,14 +106,14 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct);
 
     /// <summary>Uploads a file as a new message (never a forward: nothing links it to where it came from).</summary>
-    public Task<SendOutcome> SendFileAsync(long chatId, byte[] content, string fileName, bool asPhoto, string? captionHtml = null, CancellationToken ct = default) =>
+    public Task<SendOutcome> SendFileAsync(long chatId, byte[] content, string fileName, bool asPhoto, string? captionHtml = null, bool protect = false, CancellationToken ct = default) =>
         SendAsync(chatId, asPhoto ? "sendPhoto" : "sendDocument", async c =>
         {
             using var stream = new MemoryStream(content, writable: false);
             var file = InputFile.FromStream(stream, fileName);
             return asPhoto
-                ? (await bot.SendPhoto(chatId, file, captionHtml, ParseMode.Html, cancellationToken: c)).Id
-                : (await bot.SendDocument(chatId, file, captionHtml, ParseMode.Html, cancellationToken: c)).Id;
+                ? (await bot.SendPhoto(chatId, file, captionHtml, ParseMode.Html, protectContent: protect, cancellationToken: c)).Id
+                : (await bot.SendDocument(chatId, file, captionHtml, ParseMode.Html, protectContent: protect, cancellationToken: c)).Id;
         }, ct);
 
     /// <summary>Removes the buttons under a message.</summary>
@@ -127,6 +130,29 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
 
             return 0;
         }, ct, limited: false);
+
+    /// <summary>
+    /// Deletes messages one by one (deleteMessages skips what it cannot delete without saying so) and returns those that are still
+    /// there: older than Telegram's 48 hours, say. A message already gone counts as deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> DeleteEachAsync(long chatId, IEnumerable<int> messageIds, CancellationToken ct = default)
+    {
+        var left = new List<int>();
+        foreach (var id in messageIds)
+        {
+            var outcome = await SendAsync(chatId, "deleteMessage", async c =>
+            {
+                await bot.DeleteMessage(chatId, id, c);
+                return 0;
+            }, ct, limited: false);
+            if (!outcome.Ok && outcome.Error?.Contains("not found", StringComparison.Ordinal) != true)
+            {
+                left.Add(id);
+            }
+        }
+
+        return left;
+    }
 
     /// <summary>Answers a button press; the spinner on the reader's button stops. Not rate limited: it sends no message.</summary>
     public async Task AnswerCallbackAsync(string callbackQueryId, string? text = null, CancellationToken ct = default)

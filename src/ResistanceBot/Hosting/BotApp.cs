@@ -11,6 +11,7 @@ using ResistanceBot.Storage;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
 using ResistanceBot.Tips;
+using ResistanceBot.Vault;
 
 namespace ResistanceBot.Hosting;
 
@@ -75,7 +76,8 @@ internal static class BotApp
         services.AddArticles(configuration);
         services.AddDigests(configuration);
         services.AddTips(configuration);
-        services.AddModeration();
+        services.AddVault(configuration);
+        services.AddModeration(configuration);
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<BotApiHealthCheck>("bot-api");

@@ -4,7 +4,7 @@ using ResistanceBot.Storage;
 
 namespace ResistanceBot.Hosting;
 
-/// <summary>The verbs of the one executable: serve (default), migrate, keys, purge, backup, copy-to, sandbox.</summary>
+/// <summary>The verbs of the one executable: serve (default), migrate, keys, vault init, vault migrate, purge, backup, copy-to, sandbox.</summary>
 internal static class Cli
 {
     public const int ConfigurationError = 2;
@@ -38,8 +38,15 @@ internal static class Cli
                     return await CopyToAsync(rest);
                 case "sandbox":
                     return await Sandbox.RunAsync(rest);
+                case "vault" when rest.Length > 0 && rest[0] == "init":
+                    return await Vault.VaultInit.RunAsync(Console.In, Console.Out, Console.Error, interactive: !Console.IsInputRedirected);
+                case "vault" when rest.Length > 0 && rest[0] == "migrate":
+                    return await VaultMigrateAsync(rest[1..]);
+                case "vault":
+                    await Console.Error.WriteLineAsync("vault needs what to do: vault init (a new vault key pair), or vault migrate (reseal tips stored before the vault).");
+                    return ConfigurationError;
                 default:
-                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.");
+                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.");
                     return ConfigurationError;
             }
         }
@@ -89,18 +96,43 @@ internal static class Cli
         return 0;
     }
 
-    /// <summary>Applies retention now (the bot also does it hourly), with the residue in the database's own files.</summary>
-    private static async Task<int> PurgeAsync(string[] args)
+    /// <summary>
+    /// The bot's own services, never started, for the verbs that work on its data with its keys (purge, vault migrate). The keys
+    /// are checked first, so that a bad one is reported before anything is touched.
+    /// </summary>
+    private static async Task<IHost> BotServicesAsync(string[] args)
     {
-        // The bot's own services, never started: every slice's retention step, with the keys it needs.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         BotApp.AddSources(builder.Configuration, args);
         builder.Logging.ClearProviders().AddJsonConsole();
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Services.AddBot(builder.Configuration);
-        using var host = builder.Build();
-        _ = host.Services.GetRequiredService<IOptions<Privacy.SecurityOptions>>().Value; // a bad key is reported before anything is erased
+        var host = builder.Build();
+        _ = host.Services.GetRequiredService<IOptions<Privacy.SecurityOptions>>().Value;
+        _ = host.Services.GetRequiredService<IOptions<Vault.VaultOptions>>().Value;
         await StorageServices.MigrateAsync(host.Services, CancellationToken.None);
+        return host;
+    }
+
+    /// <summary>vault migrate: tips sealed under the DataKey by earlier versions, sealed to the vault instead.</summary>
+    private static async Task<int> VaultMigrateAsync(string[] args)
+    {
+        using var host = await BotServicesAsync(args);
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+        var done = await host.Services.GetRequiredService<Tips.TipResealer>().ResealAsync(db, CancellationToken.None);
+        await host.Services.GetRequiredService<Residue>().EraseAsync(
+            db, [new("tip_parts", ResidueMode.Rewrite), new("tips", ResidueMode.Rewrite), new("tip_replies", ResidueMode.Rewrite)], new HashSet<string> { "tip_parts", "tips", "tip_replies" }, CancellationToken.None);
+        await Console.Out.WriteLineAsync(done.Total == 0
+            ? "Nothing to reseal: every tip is sealed to the vault."
+            : $"Resealed to the vault: {done.Texts} texts, {done.Files} files, {done.Names} file names, {done.Redacted} texts for publication and {done.Replies} replies, of {done.Tips} tips. The DataKey's copies are overwritten, and cleared from the database's files.");
+        return 0;
+    }
+
+    /// <summary>Applies retention now (the bot also does it hourly), with the residue in the database's own files.</summary>
+    private static async Task<int> PurgeAsync(string[] args)
+    {
+        using var host = await BotServicesAsync(args);
         await using var scope = host.Services.CreateAsyncScope();
         var erased = await host.Services.GetRequiredService<Privacy.Retention>().RunAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), CancellationToken.None);
         foreach (var (what, count, _) in erased)

@@ -12,11 +12,24 @@ internal static class Sandbox
 {
     private const long SandboxUserId = 1_000_001;
 
+    /// <summary>The throw-away vault's passphrase, shown to trainees so that they can practise /lock and /unlock.</summary>
+    internal const string VaultPassphrase = "sandbox vault passphrase";
+
+    /// <summary>A throw-away vault: a fresh key pair, its private key wrapped at the least cost allowed (it guards nothing real).</summary>
+    internal static (string PublicKey, string SealedPrivateKey) ThrowAwayVault()
+    {
+        using var key = NSec.Cryptography.Key.Create(NSec.Cryptography.KeyAgreementAlgorithm.X25519, new NSec.Cryptography.KeyCreationParameters { ExportPolicy = NSec.Cryptography.KeyExportPolicies.AllowPlaintextExport });
+        var publicKey = Vault.SealedBox.PublicKeyOf(key);
+        var wrap = Vault.PassphraseWrap.Wrap(key.Export(NSec.Cryptography.KeyBlobFormat.RawPrivateKey), publicKey, VaultPassphrase, new(Vault.PassphraseWrap.MinimumMemoryKiB, 1));
+        return (Convert.ToBase64String(publicKey), Convert.ToBase64String(wrap));
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
         var dataDir = Path.Combine(Path.GetTempPath(), "resistancebot-sandbox-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
         Directory.CreateDirectory(dataDir);
+        var (vaultPublicKey, vaultPrivateKey) = ThrowAwayVault();
         string[] settings =
         [
             $"--Telegram:BotToken={emulator.Token}",
@@ -28,18 +41,23 @@ internal static class Sandbox
             $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
             $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
             $"--Staff:AdminIds:0={SandboxUserId}",
+            $"--Vault:PublicKey={vaultPublicKey}",
+            $"--Vault:SealedPrivateKey={vaultPrivateKey}",
             // Training: a notice of a new tip at once, not at a random moment within half an hour.
             "--Tips:NoticeDelayMinutes=0",
             "--Http:Urls=http://127.0.0.1:0",
         ];
         await using var app = BotApp.Build([.. settings, .. args], b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
+        var vault = app.Services.GetRequiredService<Vault.VaultKey>();
+        vault.Unlock(Vault.PassphraseWrap.Unwrap(Convert.FromBase64String(vaultPrivateKey), vault.PublicKey, VaultPassphrase)!);
 
         var user = emulator.User(SandboxUserId, "Sandbox", languageCode: "en");
         Console.OutputEncoding = Encoding.UTF8;
         Console.WriteLine("ResistanceBot sandbox: the real bot, talking to a local Bot API emulator (no Telegram, no network).");
         Console.WriteLine("You are an admin here. Type a message or a command (/start, /help, /settings ...).");
         Console.WriteLine("Press a button with !N (N as listed under the message). Quit with /quit or Ctrl+D.");
+        Console.WriteLine($"The vault is open; /lock closes it, and /unlock with the passphrase \"{VaultPassphrase}\" opens it again.");
         Console.WriteLine($"Data: {dataDir}");
 
         using var stop = new CancellationTokenSource();

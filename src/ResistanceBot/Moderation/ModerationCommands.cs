@@ -15,11 +15,14 @@ internal static class ModerationFeature
 {
     public const string ReplyState = "modreply";
 
-    public static IServiceCollection AddModeration(this IServiceCollection services)
+    public static IServiceCollection AddModeration(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<ModerationOptions>().Bind(configuration.GetSection(ModerationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ButtonSigner>();
-        services.AddSingleton<ModerationService>();
+        services.AddSingleton<TipViewer>();
+        services.AddSingleton<Decisions>();
         services.AddHostedService<NoticeBatcher>();
+        services.AddHostedService<CopyJanitor>();
         services.AddSingleton<IRetentionStep, ModerationRetention>();
         services.AddCommand<QueueCommand>("queue", StaffRole.Moderator);
         services.AddCommand<OpenCommand>("open", StaffRole.Moderator);
@@ -39,12 +42,11 @@ internal static class ModerationFeature
 }
 
 /// <summary>/queue: waiting tips, oldest first, as #N with their kinds and age; never their contents.</summary>
-internal sealed class QueueCommand(ModerationService moderation) : ICommandHandler
+internal sealed class QueueCommand(TipViewer viewer) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        var waiting = await context.Db.Tips.AsNoTracking().Include(t => t.Files).Where(t => t.State == TipState.Waiting)
-            .OrderBy(t => t.Id).Take(50).ToListAsync(ct);
+        var waiting = await TipService.WaitingAsync(context.Db, 50, ct);
         if (waiting.Count == 0)
         {
             await context.ReplyAsync(context.T("mod.queue.empty"), ct: ct);
@@ -54,15 +56,15 @@ internal sealed class QueueCommand(ModerationService moderation) : ICommandHandl
         var text = new StringBuilder(context.T("mod.queue.title"));
         foreach (var tip in waiting)
         {
-            text.Append('\n').Append(context.T("mod.queue.item", tip.Id, ModerationService.Kinds(tip), moderation.Age(tip)));
+            text.Append('\n').Append(context.T("mod.queue.item", tip.Id, TipViewer.Kinds(tip), viewer.Age(tip)));
         }
 
         await context.ReplyAsync(text.ToString(), ct: ct);
     }
 }
 
-/// <summary>/open N: the tip's contents and files in the moderator's private chat.</summary>
-internal sealed class OpenCommand(ModerationService moderation) : ICommandHandler
+/// <summary>/open N: the tip's contents and files in the moderator's private chat, while the vault is open.</summary>
+internal sealed class OpenCommand(TipViewer viewer) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -72,20 +74,21 @@ internal sealed class OpenCommand(ModerationService moderation) : ICommandHandle
             return;
         }
 
-        var tip = await context.Db.Tips.Include(t => t.Files).FirstOrDefaultAsync(t => t.Id == tipId, ct);
-        if (tip is null)
-        {
-            await context.ReplyAsync(context.T("mod.none", tipId), ct: ct);
-            return;
-        }
-
         await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-        await moderation.OpenAsync(context.Db, tip, context.UserId, ct);
+        switch (await viewer.OpenAsync(context.Db, tipId, context.UserId, ct))
+        {
+            case ViewResult.NoSuchTip:
+                await context.ReplyAsync(context.T("mod.none", tipId), ct: ct);
+                break;
+            case ViewResult.Locked:
+                await context.ReplyAsync(context.T("vault.locked"), ct: ct);
+                break;
+        }
     }
 }
 
 /// <summary>/approve N [note], /reject N [reason], /reply N TEXT, /redact N TEXT, /ban N.</summary>
-internal sealed class DecisionCommand(ModerationService moderation) : ICommandHandler
+internal sealed class DecisionCommand(Decisions moderation) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -113,7 +116,7 @@ internal sealed class DecisionCommand(ModerationService moderation) : ICommandHa
 /// The buttons on notices and opened tips. The presser's role is checked first (a reader's press, whatever its data, changes
 /// nothing and is audited), then the signature (made-up data is audited as forged).
 /// </summary>
-internal sealed class ModerationButtonHandler(ButtonSigner signer, ModerationService moderation) : ICallbackHandler
+internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions moderation, TipViewer viewer) : ICallbackHandler
 {
     public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
     {
@@ -136,10 +139,14 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, ModerationSer
         switch (action)
         {
             case "open":
-                var tip = await context.Db.Tips.Include(t => t.Files).FirstOrDefaultAsync(t => t.Id == tipId, ct);
                 await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-                answer = tip is null ? context.T("mod.none", tipId)
-                    : await moderation.OpenAsync(context.Db, tip, context.UserId, ct) ? context.T("mod.opened") : context.T("mod.start.private");
+                answer = await viewer.OpenAsync(context.Db, tipId, context.UserId, ct) switch
+                {
+                    ViewResult.Opened => context.T("mod.opened"),
+                    ViewResult.NoSuchTip => context.T("mod.none", tipId),
+                    ViewResult.Locked => context.T("vault.locked.short"),
+                    _ => context.T("mod.start.private"),
+                };
                 break;
             case "approve" or "reject":
                 answer = await moderation.DecideAsync(context, tipId, action == "approve" ? TipState.Approved : TipState.Rejected, null, ct)
@@ -163,7 +170,7 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, ModerationSer
 }
 
 /// <summary>After the Reply button: the moderator's next message is the anonymous reply.</summary>
-internal sealed class ModeratorReplyConversation(ModerationService moderation) : IConversationHandler
+internal sealed class ModeratorReplyConversation(Decisions moderation) : IConversationHandler
 {
     public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
     {
@@ -206,8 +213,9 @@ internal sealed class ModerationRetention(IOptions<TipsOptions> options, TimePro
     public async Task<IReadOnlyList<Erased>> RunAsync(BotDbContext db, CancellationToken ct)
     {
         var cutoff = time.GetUtcNow().UtcDateTime.Date.AddDays(-options.Value.RetentionDays);
-        var views = await db.TipViews.Where(v => !db.Tips.Any(t => t.Id == v.TipId && t.State == TipState.Waiting)).ExecuteDeleteAsync(ct);
-        var notices = await db.TipNotices.Where(n => !db.Tips.Any(t => t.Id == n.TipId && t.State == TipState.Waiting)).ExecuteDeleteAsync(ct);
+        var waiting = TipService.WaitingIds(db);
+        var views = await db.TipViews.Where(v => !waiting.Contains(v.TipId)).ExecuteDeleteAsync(ct);
+        var notices = await db.TipNotices.Where(n => !waiting.Contains(n.TipId)).ExecuteDeleteAsync(ct);
         var audit = await db.AuditEntries.Where(a => a.On < cutoff && (a.Actor == "reader" || a.Target!.StartsWith("tip:"))).ExecuteDeleteAsync(ct);
         return [new("copies of decided tips", views, "tip_views"), new("notices of decided tips", notices, "tip_notices"), new("audit entries about tips or readers", audit, "audit_log")];
     }

@@ -20,7 +20,10 @@ internal sealed class TipNotice
     public int? MessageId { get; set; }
 }
 
-/// <summary>A message with a tip's contents in a moderator's private chat; deleted after the decision (promise 6).</summary>
+/// <summary>
+/// A message with a tip's contents in a moderator's private chat (sent with protect_content); deleted at the decision, and
+/// after <c>Moderation:CopyHours</c> in any case.
+/// </summary>
 internal sealed class TipView
 {
     public int Id { get; set; }
@@ -31,6 +34,9 @@ internal sealed class TipView
     public long ChatId { get; set; }
 
     public int MessageId { get; set; }
+
+    /// <summary>When the copy is deleted at the latest, to the hour (rounded up).</summary>
+    public DateTime DeleteAfter { get; set; }
 }
 
 internal sealed class ModerationConfiguration : IEntityTypeConfiguration<TipNotice>, IEntityTypeConfiguration<TipView>
@@ -45,5 +51,6 @@ internal sealed class ModerationConfiguration : IEntityTypeConfiguration<TipNoti
     {
         builder.ToTable("tip_views");
         builder.HasIndex(v => v.TipId);
+        builder.HasIndex(v => v.DeleteAfter);
     }
 }

@@ -67,12 +67,17 @@ internal sealed partial class NoticeBatcher(
     private async Task<bool> AnyUnannouncedAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        return await Unannounced(db).AnyAsync(ct);
+        return (await UnannouncedAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), ct)).Count > 0;
     }
 
-    private static IQueryable<Tip> Unannounced(BotDbContext db) =>
-        db.Tips.Where(t => t.State == TipState.Waiting && !db.TipNotices.Any(n => n.TipId == t.Id));
+    /// <summary>Waiting tips no staff chat has a notice of yet (the waiting are few: a queue, not an archive).</summary>
+    private static async Task<List<TipSummary>> UnannouncedAsync(BotDbContext db, CancellationToken ct)
+    {
+        var waiting = await TipService.WaitingAsync(db, 1_000, ct);
+        var ids = waiting.Select(t => t.Id).ToList();
+        var noticed = (await db.TipNotices.Where(n => ids.Contains(n.TipId)).Select(n => n.TipId).ToListAsync(ct)).ToHashSet();
+        return [.. waiting.Where(t => !noticed.Contains(t.Id))];
+    }
 
     /// <returns>How many tips were announced in this batch.</returns>
     internal async Task<int> AnnounceAsync(CancellationToken ct)
@@ -82,11 +87,10 @@ internal sealed partial class NoticeBatcher(
         IEnumerable<long> targets = staffOptions.Value.ModeratorChatId is { } group
             ? [group]
             : (await staff.ListAsync(db, ct)).Where(s => s.Role is StaffRole.Moderator or StaffRole.Admin).Select(s => s.UserId).Distinct();
-        var tips = await Unannounced(db).Include(t => t.Files).OrderBy(t => t.Id).AsNoTracking().ToListAsync(ct);
         var announced = 0;
-        foreach (var tip in tips)
+        foreach (var tip in await UnannouncedAsync(db, ct))
         {
-            var html = strings.Format(Localizer.Default, "mod.notice", tip.Id, ModerationService.Kinds(tip));
+            var html = strings.Format(Localizer.Default, "mod.notice", tip.Id, TipViewer.Kinds(tip));
             var markup = new InlineKeyboardMarkup(buttons.Button(strings.Get(Localizer.Default, "mod.button.open"), "open", tip.Id));
             var told = false;
             foreach (var chat in targets)

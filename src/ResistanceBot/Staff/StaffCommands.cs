@@ -1,8 +1,15 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using ResistanceBot.Storage;
 using ResistanceBot.Telegram;
 
 namespace ResistanceBot.Staff;
+
+/// <summary>Told when a staff member loses their role (the vault drops their passphrase's wrap).</summary>
+internal interface IStaffRemoved
+{
+    Task OnRemovedAsync(BotDbContext db, long userId, CancellationToken ct);
+}
 
 internal static class StaffFeature
 {
@@ -64,7 +71,7 @@ internal sealed class AddStaffCommand(StaffDirectory directory, CommandMenus men
 }
 
 /// <summary>/removestaff ID: takes a staff role away.</summary>
-internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus menus) : ICommandHandler
+internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus menus, IEnumerable<IStaffRemoved> listeners) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -85,6 +92,11 @@ internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus 
         {
             await context.ReplyAsync(context.T("staff.remove.none", userId), ct: ct);
             return;
+        }
+
+        foreach (var listener in listeners)
+        {
+            await listener.OnRemovedAsync(context.Db, userId, ct);
         }
 
         await context.AuditAsync("removestaff", "staff:" + userId.ToString(CultureInfo.InvariantCulture), ct: ct);

@@ -39,7 +39,7 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<Tip> Tips => Set<Tip>();
 
-    public DbSet<TipFile> TipFiles => Set<TipFile>();
+    public DbSet<TipPart> TipParts => Set<TipPart>();
 
     public DbSet<TipReply> TipReplies => Set<TipReply>();
 
@@ -52,6 +52,8 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<TipBan> TipBans => Set<TipBan>();
 
     public DbSet<Privacy.ErasableKey> ErasableKeys => Set<Privacy.ErasableKey>();
+
+    public DbSet<Vault.VaultWrap> VaultWraps => Set<Vault.VaultWrap>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BotDbContext).Assembly);

@@ -11,10 +11,17 @@ internal enum TipState
     Rejected,
 }
 
+internal enum TipPartKind
+{
+    Text,
+    Photo,
+    Document,
+}
+
 /// <summary>
-/// A submitted tip. Nothing here names its sender for longer than the current epoch: the sender tag is a keyed hash under the
-/// epoch's erasable key (for limits and bans only), erased when the epoch ends; the receipt is kept only as a keyed hash; the
-/// contents are sealed; every time is kept to the day.
+/// A submitted tip. Its contents are sealed to the vault (a seized server, keys and all, opens none of them while it is locked).
+/// Nothing here names its sender for longer than the current epoch: the sender tag is a keyed hash under the epoch's erasable
+/// key (for limits and bans only), erased when the epoch ends; the receipt is kept only as a keyed hash; every time is a day.
 /// </summary>
 internal sealed class Tip
 {
@@ -28,16 +35,23 @@ internal sealed class Tip
     /// <summary>HMAC of the receipt code; the code itself is never stored.</summary>
     public required byte[] ReceiptHash { get; set; }
 
+    /// <summary>
+    /// The public half of a key derived from the receipt: replies are sealed to it, so only whoever holds the receipt reads them.
+    /// Null on tips from before replies were sealed so (set at the tipster's next /check).
+    /// </summary>
+    public byte[]? ReplyKey { get; set; }
+
     /// <summary>Tag of the sender under the current tip epoch's key; null once that epoch is over (or after /forget).</summary>
     public byte[]? SenderTag { get; set; }
 
     /// <summary>The day the tag's epoch ends, when the tag is erased.</summary>
     public DateTime? SenderTagUntil { get; set; }
 
-    public required byte[] SealedText { get; set; }
-
-    /// <summary>The text that may be published, set by a moderator; sealed.</summary>
+    /// <summary>The text that may be published, set by a moderator; sealed to the vault.</summary>
     public byte[]? SealedRedacted { get; set; }
+
+    /// <summary>Approved with a text for publication while the vault was locked: it becomes a reader report at the next /unlock.</summary>
+    public bool ReportPending { get; set; }
 
     /// <summary>
     /// Opt-in only: the chat to tell once of news, sealed under the tip epoch's erasable key. Erased when its nudge is queued,
@@ -51,33 +65,40 @@ internal sealed class Tip
     /// <summary>The day of the decision.</summary>
     public DateTime? DecidedOn { get; set; }
 
-    public List<TipFile> Files { get; set; } = [];
+    public List<TipPart> Parts { get; set; } = [];
 
     public List<TipReply> Replies { get; set; } = [];
 }
 
-/// <summary>A file of a tip, cleaned of metadata where the type allows it; sealed.</summary>
-internal sealed class TipFile
+/// <summary>
+/// A piece of a tip, text or a file, sealed to the vault as it arrived. While the tip is a draft the part belongs to the
+/// draft (<see cref="DraftKey"/>); /send hands it to the tip without opening it.
+/// </summary>
+internal sealed class TipPart
 {
-    public int Id { get; set; }
+    public long Id { get; set; }
 
-    public int TipId { get; set; }
+    public int? TipId { get; set; }
+
+    public byte[]? DraftKey { get; set; }
 
     public int Position { get; set; }
 
-    public MediaKind Kind { get; set; }
+    public TipPartKind Kind { get; set; }
 
-    /// <summary>False for types the bot cannot clean: moderators are told "metadata not removed".</summary>
+    /// <summary>For files: what the bytes are (sniffed, never taken from the name).</summary>
+    public MediaKind Media { get; set; }
+
+    /// <summary>False for files the bot could not clean: moderators are told "metadata not removed".</summary>
     public bool Cleaned { get; set; }
 
-    public bool IsPhoto { get; set; }
-
-    public byte[]? SealedName { get; set; }
-
     public required byte[] SealedContent { get; set; }
+
+    /// <summary>The file's own name, sealed to the vault; null for photos and for text.</summary>
+    public byte[]? SealedName { get; set; }
 }
 
-/// <summary>An editor's reply to a tip, read by the tipster with /check; sealed.</summary>
+/// <summary>A moderator's reply to a tip, sealed to the tip's <see cref="Tip.ReplyKey"/>: only /check with the receipt reads it.</summary>
 internal sealed class TipReply
 {
     public int Id { get; set; }
@@ -88,18 +109,22 @@ internal sealed class TipReply
     public DateTime On { get; set; }
 
     public required byte[] SealedText { get; set; }
+
+    /// <summary>Sealed to the vault instead (a tip from before reply keys): /check shows it while the vault is open, and reseals it.</summary>
+    public bool ToVault { get; set; }
 }
 
 /// <summary>
-/// A tip being written: keyed by a tag under the day's erasable key, its parts and its messages sealed under that key, gone when
-/// sent, cancelled or expired (its messages are then deleted from the chat).
+/// A tip being written: keyed by a tag under the day's erasable key, its bookkeeping (chat, messages, counts) sealed under that
+/// key; its parts are <see cref="TipPart"/> rows sealed to the vault. Gone when sent, cancelled or expired (its messages are then
+/// deleted from the chat, and its parts with it).
 /// </summary>
 internal sealed class TipDraft
 {
     [Key]
     public required byte[] DraftKey { get; set; }
 
-    public required byte[] SealedParts { get; set; }
+    public required byte[] SealedState { get; set; }
 
     public DateTime ExpiresAt { get; set; }
 }
@@ -119,7 +144,7 @@ internal sealed class TipBan
 }
 
 internal sealed class TipConfiguration :
-    IEntityTypeConfiguration<Tip>, IEntityTypeConfiguration<TipFile>, IEntityTypeConfiguration<TipReply>, IEntityTypeConfiguration<TipDraft>,
+    IEntityTypeConfiguration<Tip>, IEntityTypeConfiguration<TipPart>, IEntityTypeConfiguration<TipReply>, IEntityTypeConfiguration<TipDraft>,
     IEntityTypeConfiguration<TipBan>
 {
     public void Configure(EntityTypeBuilder<Tip> builder)
@@ -128,17 +153,23 @@ internal sealed class TipConfiguration :
         builder.Property(t => t.State).HasConversion<string>().HasMaxLength(16);
         builder.Property(t => t.ReceiptHash).HasMaxLength(32);
         builder.HasIndex(t => t.ReceiptHash).IsUnique();
+        builder.Property(t => t.ReplyKey).HasMaxLength(32);
         builder.Property(t => t.SenderTag).HasMaxLength(32);
         builder.HasIndex(t => new { t.SenderTag, t.SubmittedOn });
         builder.HasIndex(t => new { t.State, t.DecidedOn });
-        builder.HasMany(t => t.Files).WithOne().HasForeignKey(f => f.TipId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(t => t.Parts).WithOne().HasForeignKey(p => p.TipId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(t => t.Replies).WithOne().HasForeignKey(r => r.TipId).OnDelete(DeleteBehavior.Cascade);
     }
 
-    public void Configure(EntityTypeBuilder<TipFile> builder)
+    public void Configure(EntityTypeBuilder<TipPart> builder)
     {
-        builder.ToTable("tip_files");
-        builder.Property(f => f.Kind).HasConversion<string>().HasMaxLength(8);
+        builder.ToTable("tip_parts");
+        builder.Property(p => p.Kind).HasConversion<string>().HasMaxLength(8);
+        builder.Property(p => p.Media).HasConversion<string>().HasMaxLength(8);
+        builder.Property(p => p.DraftKey).HasMaxLength(32);
+        builder.HasIndex(p => p.DraftKey);
+        // A draft's parts go with the draft (expired, cancelled, forgotten) by the database's own cascade.
+        builder.HasOne<TipDraft>().WithMany().HasForeignKey(p => p.DraftKey).HasPrincipalKey(d => d.DraftKey).OnDelete(DeleteBehavior.Cascade);
     }
 
     public void Configure(EntityTypeBuilder<TipReply> builder) => builder.ToTable("tip_replies");

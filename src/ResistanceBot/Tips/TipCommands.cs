@@ -28,6 +28,8 @@ internal static class TipsFeature
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptJanitor>());
         services.AddHostedService<DraftJanitor>();
         services.AddSingleton<IRetentionStep, TipRetention>();
+        services.AddSingleton<Vault.IVaultUnlocked, PendingReports>();
+        services.AddSingleton<TipResealer>();
         services.AddScoped<IReaderEraser, TipEraser>();
         services.AddCommand<TipCommand>("tip");
         services.AddCommand<SendTipCommand>("send");
@@ -43,10 +45,6 @@ internal static class TipsFeature
         ? context.T("unit.mb", (bytes / (double)(1 << 20)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))
         : context.T("unit.kb", Math.Max(1, bytes / 1024));
 
-    /// <summary>Types whose metadata the bot removes; anything else is stored as sent and marked for moderators.</summary>
-    public static bool Cleanable(string? fileName, string? mimeType) =>
-        mimeType is "image/jpeg" or "image/png" or "image/webp"
-        || Path.GetExtension(fileName ?? "").ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".webp";
 }
 
 /// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
@@ -68,18 +66,21 @@ internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options)
 
         var o = options.Value;
         var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes, 2 * o.EpochDays), ct: ct);
-        var content = new DraftContent { ChatId = context.ChatId, MessageIds = [context.IncomingMessageId] };
+        var state = new DraftState { ChatId = context.ChatId, MessageIds = [context.IncomingMessageId] };
         if (intro.Ok)
         {
-            content.MessageIds.Add(intro.MessageId);
+            state.MessageIds.Add(intro.MessageId);
         }
 
-        await tips.StartDraftAsync(context.Db, context.UserId, content, ct);
+        await tips.StartDraftAsync(context.Db, context.UserId, state, ct);
         await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
     }
 }
 
-/// <summary>What follows /tip: text, photos (albums too) and documents join the draft, within the limits.</summary>
+/// <summary>
+/// What follows /tip: text, photos (albums too) and documents join the draft, within the limits, each sealed to the vault as it
+/// arrives (files fetched and cleaned first).
+/// </summary>
 internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> options) : IConversationHandler
 {
     public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
@@ -93,26 +94,26 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
         }
 
         var o = options.Value;
-        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
-        content.MessageIds.Add(message.Id);
-        var answer = Add(context, content, message, o);
-        var albumContinues = message.MediaGroupId is { } group && group == content.LastMediaGroup && answer is null;
-        content.LastMediaGroup = message.MediaGroupId;
+        var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
+        state.MessageIds.Add(message.Id);
+        var answer = await AddAsync(context, draft, state, message, o, ct);
+        var albumContinues = message.MediaGroupId is { } group && group == state.LastMediaGroup && answer is null;
+        state.LastMediaGroup = message.MediaGroupId;
         if (!albumContinues)
         {
-            var sent = await context.ReplyAsync(answer ?? context.T("tip.added", content.Parts.Count), ct: ct);
+            var sent = await context.ReplyAsync(answer ?? context.T("tip.added", state.Parts), ct: ct);
             if (sent.Ok)
             {
-                content.MessageIds.Add(sent.MessageId);
+                state.MessageIds.Add(sent.MessageId);
             }
         }
 
-        await tips.SaveDraftAsync(context.Db, draft, content, ct);
+        await tips.SaveDraftAsync(context.Db, draft, state, ct);
         await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
     }
 
     /// <returns>null when the part was added quietly; otherwise what to tell the reader.</returns>
-    private static string? Add(BotContext context, DraftContent content, Message message, TipsOptions o)
+    private async Task<string?> AddAsync(BotContext context, TipDraft draft, DraftState state, Message message, TipsOptions o, CancellationToken ct)
     {
         if (message.Voice is not null || message.VideoNote is not null || message.Location is not null || message.Venue is not null || message.Contact is not null)
         {
@@ -120,14 +121,19 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
         }
 
         var text = message.Text ?? message.Caption;
-        string? warning = null;
-        if (message.Photo is { Length: > 0 } photo || message.Document is not null || message.Video is not null)
+        if (text is not null && state.TextLength + text.Length > o.MaxTextLength)
         {
-            var (fileId, size, name, mime, isPhoto) = message switch
+            return context.T("tip.text.too.long", o.MaxTextLength);
+        }
+
+        string? warning = null;
+        if (message.Photo is { Length: > 0 } || message.Document is not null || message.Video is not null)
+        {
+            var (fileId, size, name, isPhoto) = message switch
             {
-                { Photo: { Length: > 0 } p } => (p[^1].FileId, p[^1].FileSize, (string?)null, (string?)"image/jpeg", true),
-                { Document: { } d } => (d.FileId, d.FileSize, d.FileName, d.MimeType, false),
-                { Video: { } v } => (v.FileId, v.FileSize, v.FileName ?? "video.mp4", v.MimeType, false),
+                { Photo: { Length: > 0 } p } => (p[^1].FileId, p[^1].FileSize, (string?)null, true),
+                { Document: { } d } => (d.FileId, d.FileSize, d.FileName, false),
+                { Video: { } v } => (v.FileId, v.FileSize, v.FileName ?? "video.mp4", false),
                 _ => throw new InvalidOperationException("unreachable"),
             };
             if (size > o.MaxFileBytes)
@@ -135,15 +141,22 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
                 return context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes));
             }
 
-            if (content.FileCount >= o.MaxFiles)
+            if (state.Files >= o.MaxFiles)
             {
                 return context.T("tip.too.many.files", o.MaxFiles);
             }
 
-            content.Parts.Add(new DraftPart(null, fileId, isPhoto, name));
-            if (!isPhoto && !TipsFeature.Cleanable(name, mime))
+            switch (await tips.AddFileAsync(context.Db, draft, state, fileId, isPhoto, name, ct))
             {
-                warning = context.T("tip.file.not.cleanable", content.Parts.Count);
+                case AddFileResult.TooBig:
+                    return context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes));
+                case AddFileResult.Unreadable:
+                    return context.T("tip.file.unreadable");
+                case AddFileResult.Refused:
+                    return context.T("tip.file.refused");
+                case AddFileResult.AddedUncleaned:
+                    warning = context.T("tip.file.not.cleanable", state.Parts);
+                    break;
             }
         }
         else if (text is null)
@@ -153,12 +166,7 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
 
         if (text is not null)
         {
-            if (content.TextLength + text.Length > o.MaxTextLength)
-            {
-                return context.T("tip.text.too.long", o.MaxTextLength);
-            }
-
-            content.Parts.Add(new DraftPart(text, null, false, null));
+            tips.AddText(context.Db, draft, state, text);
         }
 
         return warning;
@@ -183,9 +191,9 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
             return;
         }
 
-        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
-        content.MessageIds.Add(context.IncomingMessageId);
-        if (content.Parts.Count == 0)
+        var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
+        state.MessageIds.Add(context.IncomingMessageId);
+        if (state.Parts == 0)
         {
             await context.ReplyAsync(context.T("tip.empty"), ct: ct);
             return;
@@ -197,21 +205,10 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
             return;
         }
 
-        var result = await tips.SubmitAsync(context.Db, context.UserId, content, ct);
+        var result = await tips.SubmitAsync(context.Db, context.UserId, draft, ct);
         await ConversationStore.ClearAsync(context, ct);
-        await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
-        if (result.Receipt is null)
-        {
-            await context.ReplyAsync(context.T("tip.nothing.stored"), ct: ct);
-            return;
-        }
-
+        await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
         var text = new StringBuilder(context.T("tip.receipt", new HtmlFragment(Html.Code(result.Receipt)), options.Value.ReceiptMinutes));
-        if (result.Skipped.Count > 0)
-        {
-            text.Append("\n\n").Append(context.T("tip.skipped", string.Join(", ", result.Skipped)));
-        }
-
         if (result.Uncleaned > 0)
         {
             text.Append("\n\n").Append(context.T("tip.uncleaned.stored", result.Uncleaned));
@@ -239,11 +236,11 @@ internal sealed class CancelTipCommand(TipService tips) : ICommandHandler
             return;
         }
 
-        var content = await tips.OpenDraftAsync(draft, ct) ?? new DraftContent { ChatId = context.ChatId };
-        content.MessageIds.Add(context.IncomingMessageId);
-        context.Db.TipDrafts.Remove(draft);
+        var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
+        state.MessageIds.Add(context.IncomingMessageId);
+        context.Db.TipDrafts.Remove(draft); // its parts go with it (the database's cascade)
         await context.Db.SaveChangesAsync(ct);
-        await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
+        await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
         await context.ReplyAsync(context.T("tip.cancelled"), ct: ct);
     }
 }
@@ -267,19 +264,22 @@ internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, Receip
             return;
         }
 
-        var tip = await tips.FindByReceiptAsync(context.Db, context.Arguments, ct);
         string answer;
-        if (tip is null)
+        if (await tips.CheckAsync(context.Db, context.Arguments, ct) is not { } check)
         {
             answer = context.T("tip.check.unknown");
         }
         else
         {
-            var text = new StringBuilder(context.T("tip.check.state." + tip.State.ToString().ToLowerInvariant()));
-            foreach (var reply in tip.Replies)
+            var text = new StringBuilder(context.T("tip.check.state." + check.State.ToString().ToLowerInvariant()));
+            foreach (var (on, words) in check.Replies)
             {
-                var words = Encoding.UTF8.GetString(context.Sealer.Open(reply.SealedText, TipService.ReplyPurpose));
-                text.Append("\n\n").Append(context.T("tip.check.reply", reply.On.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), words));
+                text.Append("\n\n").Append(context.T("tip.check.reply", on.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), words));
+            }
+
+            if (check.Waiting > 0)
+            {
+                text.Append("\n\n").Append(context.T("tip.check.reply.waiting", check.Waiting));
             }
 
             answer = text.ToString();
@@ -357,11 +357,17 @@ internal sealed class TipEraser(TipService tips) : IReaderEraser
 {
     public async Task EraseAsync(BotContext context, CancellationToken ct)
     {
-        if (await tips.DraftAsync(context.Db, context.UserId, ct) is { } draft && await tips.OpenDraftAsync(draft, ct) is { } content)
+        if (await tips.DraftAsync(context.Db, context.UserId, ct) is { } draft && await tips.OpenDraftAsync(draft, ct) is { } state)
         {
-            await context.Sender.DeleteAsync(context.ChatId, content.MessageIds, ct);
+            await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
         }
 
         await tips.ForgetAsync(context.Db, context.UserId, ct);
     }
+}
+
+/// <summary>Reader reports approved while the vault was locked become candidates as soon as it is unlocked.</summary>
+internal sealed class PendingReports(TipService tips) : Vault.IVaultUnlocked
+{
+    public Task OnUnlockedAsync(Storage.BotDbContext db, CancellationToken ct) => tips.OfferPendingReportsAsync(db, ct);
 }

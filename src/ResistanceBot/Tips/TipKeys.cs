@@ -86,34 +86,32 @@ internal static class Receipt
     }
 }
 
-/// <summary>One piece of a draft: text, or a file Telegram holds (by file id) until /send fetches it.</summary>
-internal sealed record DraftPart(string? Text, string? FileId, bool IsPhoto, string? FileName);
-
 /// <summary>
-/// A draft's contents, sealed as JSON under the day's erasable key: its parts, the chat, and the messages to delete from it
-/// afterwards (at /send, /cancel, or when the draft expires).
+/// A draft's bookkeeping, sealed as JSON under the day's erasable key: the chat, the messages to delete from it afterwards (at
+/// /send, /cancel, or when the draft expires), and counts for the limits. The contents are not here: each part is sealed to
+/// the vault as it arrives (<see cref="TipPart"/>), so the bot never reads a draft back.
 /// </summary>
-internal sealed class DraftContent
+internal sealed class DraftState
 {
     public const string Purpose = "tip draft";
 
     public long ChatId { get; set; }
-
-    public List<DraftPart> Parts { get; set; } = [];
 
     public List<int> MessageIds { get; set; } = [];
 
     /// <summary>The album whose first photo was acknowledged, so an album gets one answer, not ten.</summary>
     public string? LastMediaGroup { get; set; }
 
-    public int TextLength => Parts.Sum(p => p.Text?.Length ?? 0);
+    public int Parts { get; set; }
 
-    public int FileCount => Parts.Count(p => p.FileId is not null);
+    public int Files { get; set; }
+
+    public int TextLength { get; set; }
 
     public async Task<byte[]> SealAsync(ErasableKeys keys, CancellationToken ct) =>
         (await keys.CurrentAsync(KeyScopes.Daily, ct)).Seal(JsonSerializer.SerializeToUtf8Bytes(this), Purpose);
 
-    /// <summary>The draft, or null when its key is already erased (it expired two days ago at least).</summary>
-    public static async Task<DraftContent?> OpenAsync(ErasableKeys keys, byte[] sealedParts, CancellationToken ct) =>
-        await keys.OpenAsync(sealedParts, Purpose, ct) is { } json ? JsonSerializer.Deserialize<DraftContent>(json) : null;
+    /// <summary>The bookkeeping, or null when its key is already erased (the draft expired two days ago at least).</summary>
+    public static async Task<DraftState?> OpenAsync(ErasableKeys keys, byte[] sealedState, CancellationToken ct) =>
+        await keys.OpenAsync(sealedState, Purpose, ct) is { } json ? JsonSerializer.Deserialize<DraftState>(json) : null;
 }

@@ -1,9 +1,12 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Privacy;
 using ResistanceBot.Storage;
 using ResistanceBot.Telegram;
+using ResistanceBot.Vault;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 
@@ -12,7 +15,22 @@ namespace ResistanceBot.Tips;
 /// <summary>Wakes whoever announces new tips to moderators (in batches, at random moments).</summary>
 internal sealed class TipArrivals : Hosting.Signal;
 
-internal sealed record SubmitResult(string? Receipt, int TipId, IReadOnlyList<string> Skipped, int Uncleaned);
+internal sealed record SubmitResult(string Receipt, int TipId, int Uncleaned);
+
+internal enum AddFileResult
+{
+    Added,
+
+    /// <summary>Added, but of a type the bot cannot clean: it keeps its metadata.</summary>
+    AddedUncleaned,
+    TooBig,
+
+    /// <summary>Telegram did not hand the file over.</summary>
+    Unreadable,
+
+    /// <summary>A damaged or hostile file the cleaner refused.</summary>
+    Refused,
+}
 
 internal enum BanStatus
 {
@@ -27,15 +45,46 @@ internal enum BanStatus
 /// <param name="Until">The day the ban lapses unless its sender writes again before it.</param>
 internal readonly record struct BanOutcome(BanStatus Status, DateTime Until = default);
 
+/// <summary>What moderators may know of a tip without opening it: its number, state, day and the kinds of its parts.</summary>
+internal sealed record TipSummary(int Id, TipState State, DateTime SubmittedOn, int Texts, int Photos, int Documents)
+{
+    public static TipSummary Of(Tip tip) => new(
+        tip.Id, tip.State, tip.SubmittedOn,
+        tip.Parts.Count(p => p.Kind == TipPartKind.Text), tip.Parts.Count(p => p.Kind == TipPartKind.Photo), tip.Parts.Count(p => p.Kind == TipPartKind.Document));
+}
+
+internal sealed record OpenedFile(byte[] Content, string Name, bool AsPhoto, bool Cleaned);
+
+/// <summary>A tip's contents, opened with the vault's key.</summary>
+internal sealed record OpenedTip(TipSummary Summary, string Text, string? Redacted, IReadOnlyList<OpenedFile> Files);
+
+internal enum DecideStatus
+{
+    Decided,
+    NoSuchTip,
+    AlreadyDecided,
+}
+
+/// <param name="Status">Decided now, or why not.</param>
+/// <param name="Nudge">The chat of an opted-in tipster to tell that there is news (the route is erased as it is taken).</param>
+internal readonly record struct Decision(DecideStatus Status, long? Nudge = null);
+
+/// <summary>What /check shows: the state, the replies the receipt opens, and how many wait for the vault to be open.</summary>
+internal sealed record CheckResult(TipState State, IReadOnlyList<(DateTime On, string Text)> Replies, int Waiting);
+
 /// <summary>
-/// The tip line's store: drafts, tips (files fetched from Telegram, cleaned, sealed; a receipt made), reply routes and bans.
+/// The tip line's store and the only way into a tip's contents: drafts whose parts are sealed to the vault as they arrive (files
+/// fetched from Telegram and cleaned first), tips made of those parts, replies sealed to the receipt's key, reply routes and bans.
 /// Every value derived from a tipster's id is keyed with an erasable key (<see cref="TipKeys"/>), and every time is a day.
 /// </summary>
 internal sealed partial class TipService(
     ITelegramBotClient bot,
     DataSealer sealer,
     ErasableKeys erasable,
+    VaultSealer vault,
+    VaultKey vaultKey,
     TipKeys keys,
+    ReaderReports reports,
     IOptions<TipsOptions> options,
     TipArrivals arrivals,
     TimeProvider time,
@@ -44,6 +93,7 @@ internal sealed partial class TipService(
     public const string TextPurpose = "tip text";
     public const string FilePurpose = "tip file";
     public const string NamePurpose = "tip file name";
+    public const string RedactedPurpose = "tip text for publication";
     public const string ReplyPurpose = "tip reply";
 
     private DateTime Today => time.GetUtcNow().UtcDateTime.Date;
@@ -55,29 +105,103 @@ internal sealed partial class TipService(
         return await db.TipDrafts.FirstOrDefaultAsync(d => draftKeys.Contains(d.DraftKey) && d.ExpiresAt > now, ct);
     }
 
-    /// <summary>A new draft (any expired one of this user goes first).</summary>
-    public async Task StartDraftAsync(BotDbContext db, long userId, DraftContent content, CancellationToken ct)
+    /// <summary>A new draft (any expired one of this user goes first, with its parts).</summary>
+    public async Task StartDraftAsync(BotDbContext db, long userId, DraftState state, CancellationToken ct)
     {
         var draftKeys = await keys.DraftKeysAsync(userId, ct);
         await db.TipDrafts.Where(d => draftKeys.Contains(d.DraftKey)).ExecuteDeleteAsync(ct);
         db.TipDrafts.Add(new TipDraft
         {
             DraftKey = await keys.NewDraftKeyAsync(userId, ct),
-            SealedParts = await content.SealAsync(erasable, ct),
+            SealedState = await state.SealAsync(erasable, ct),
             ExpiresAt = time.GetUtcNow().UtcDateTime.AddMinutes(options.Value.DraftMinutes),
         });
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>Saves a draft's new contents; its lifetime starts again.</summary>
-    public async Task SaveDraftAsync(BotDbContext db, TipDraft draft, DraftContent content, CancellationToken ct)
+    /// <summary>Saves a draft's bookkeeping (and any parts added); its lifetime starts again.</summary>
+    public async Task SaveDraftAsync(BotDbContext db, TipDraft draft, DraftState state, CancellationToken ct)
     {
-        draft.SealedParts = await content.SealAsync(erasable, ct);
+        draft.SealedState = await state.SealAsync(erasable, ct);
         draft.ExpiresAt = time.GetUtcNow().UtcDateTime.AddMinutes(options.Value.DraftMinutes);
         await db.SaveChangesAsync(ct);
     }
 
-    public Task<DraftContent?> OpenDraftAsync(TipDraft draft, CancellationToken ct) => DraftContent.OpenAsync(erasable, draft.SealedParts, ct);
+    public Task<DraftState?> OpenDraftAsync(TipDraft draft, CancellationToken ct) => DraftState.OpenAsync(erasable, draft.SealedState, ct);
+
+    /// <summary>A text part, sealed to the vault at once (saved with the draft).</summary>
+    public void AddText(BotDbContext db, TipDraft draft, DraftState state, string text)
+    {
+        db.TipParts.Add(new TipPart
+        {
+            DraftKey = draft.DraftKey,
+            Position = state.Parts++,
+            Kind = TipPartKind.Text,
+            Cleaned = true,
+            SealedContent = vault.Seal(Encoding.UTF8.GetBytes(text), TextPurpose),
+        });
+        state.TextLength += text.Length;
+    }
+
+    /// <summary>A file part: fetched from Telegram now, cleaned by its content, and sealed to the vault with its name.</summary>
+    public async Task<AddFileResult> AddFileAsync(BotDbContext db, TipDraft draft, DraftState state, string fileId, bool isPhoto, string? fileName, CancellationToken ct)
+    {
+        var (content, tooBig) = await DownloadAsync(fileId, ct);
+        if (tooBig)
+        {
+            return AddFileResult.TooBig;
+        }
+
+        if (content is null)
+        {
+            return AddFileResult.Unreadable;
+        }
+
+        var cleaned = MediaCleaner.Clean(content);
+        if (cleaned.Content is null)
+        {
+            return AddFileResult.Refused;
+        }
+
+        db.TipParts.Add(new TipPart
+        {
+            DraftKey = draft.DraftKey,
+            Position = state.Parts++,
+            Kind = isPhoto ? TipPartKind.Photo : TipPartKind.Document,
+            Media = cleaned.Kind,
+            Cleaned = cleaned.Cleaned,
+            SealedContent = vault.Seal(cleaned.Content, FilePurpose),
+            SealedName = fileName is null ? null : vault.Seal(Encoding.UTF8.GetBytes(fileName), NamePurpose),
+        });
+        state.Files++;
+        return cleaned.Cleaned ? AddFileResult.Added : AddFileResult.AddedUncleaned;
+    }
+
+    private async Task<(byte[]? Content, bool TooBig)> DownloadAsync(string fileId, CancellationToken ct)
+    {
+        try
+        {
+            var file = await bot.GetFile(fileId, ct);
+            if (file.FileSize > options.Value.MaxFileBytes)
+            {
+                return (null, true);
+            }
+
+            if (file.FilePath is null)
+            {
+                return (null, false);
+            }
+
+            using var buffer = new MemoryStream();
+            await bot.DownloadFile(file.FilePath, buffer, ct);
+            return buffer.Length > options.Value.MaxFileBytes ? (null, true) : (buffer.ToArray(), false);
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException)
+        {
+            LogDownloadFailed(logger, e.GetType().Name);
+            return (null, false);
+        }
+    }
 
     /// <summary>Tips this sender stored today (UTC), counted by the current epoch's sender tag.</summary>
     public async Task<int> SentTodayAsync(BotDbContext db, long userId, CancellationToken ct)
@@ -87,100 +211,88 @@ internal sealed partial class TipService(
         return await db.Tips.CountAsync(t => t.SenderTag == tag && t.SubmittedOn == today, ct);
     }
 
-    public async Task<SubmitResult> SubmitAsync(BotDbContext db, long userId, DraftContent draft, CancellationToken ct)
+    /// <summary>The draft becomes a tip: its sealed parts change hands unopened, a receipt is made, the draft is gone.</summary>
+    public async Task<SubmitResult> SubmitAsync(BotDbContext db, long userId, TipDraft draft, CancellationToken ct)
     {
-        var text = string.Join("\n\n", draft.Parts.Where(p => p.Text is not null).Select(p => p.Text));
-        var skipped = new List<string>();
-        var files = new List<TipFile>();
-        foreach (var part in draft.Parts.Where(p => p.FileId is not null))
-        {
-            var name = part.FileName ?? (part.IsPhoto ? "photo" : "file");
-            var content = await DownloadAsync(part.FileId!, ct);
-            if (content is null)
-            {
-                skipped.Add(name);
-                continue;
-            }
-
-            var cleaned = MediaCleaner.Clean(content);
-            if (cleaned.Content is null)
-            {
-                skipped.Add(name); // damaged: refused, never stored
-                continue;
-            }
-
-            files.Add(new TipFile
-            {
-                Position = files.Count,
-                Kind = cleaned.Kind,
-                Cleaned = cleaned.Cleaned,
-                IsPhoto = part.IsPhoto,
-                SealedName = part.FileName is null ? null : sealer.Seal(System.Text.Encoding.UTF8.GetBytes(part.FileName), NamePurpose),
-                SealedContent = sealer.Seal(cleaned.Content, FilePurpose),
-            });
-        }
-
-        if (text.Length == 0 && files.Count == 0)
-        {
-            return new SubmitResult(null, 0, skipped, 0);
-        }
-
         var epoch = await keys.CurrentEpochAsync(ct);
         var receipt = Receipt.New();
+        var normalized = Receipt.Normalize(receipt)!;
+        using var replyKey = SealedBox.ReceiptKey(normalized);
         var tip = new Tip
         {
             State = TipState.Waiting,
             SubmittedOn = Today,
-            ReceiptHash = keys.ReceiptHash(Receipt.Normalize(receipt)!),
+            ReceiptHash = keys.ReceiptHash(normalized),
+            ReplyKey = SealedBox.PublicKeyOf(replyKey),
             SenderTag = epoch.Tag(TipKeys.SenderPurpose, userId),
             SenderTagUntil = epoch.EndsOn,
-            SealedText = sealer.Seal(System.Text.Encoding.UTF8.GetBytes(text), TextPurpose),
-            Files = files,
         };
-        var draftKeys = await keys.DraftKeysAsync(userId, ct);
-        // The tip and the end of its draft commit together: a failure loses neither, a retry does not store it twice.
+        var draftKey = draft.DraftKey;
+        // The tip, its parts and the end of the draft commit together: a failure loses nothing, a retry stores nothing twice.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Tips.Add(tip);
         await db.SaveChangesAsync(ct);
-        await db.TipDrafts.Where(d => draftKeys.Contains(d.DraftKey)).ExecuteDeleteAsync(ct);
+        await db.TipParts.Where(p => p.DraftKey == draftKey).ExecuteUpdateAsync(s => s.SetProperty(p => p.TipId, tip.Id).SetProperty(p => p.DraftKey, (byte[]?)null), ct);
+        await db.TipDrafts.Where(d => d.DraftKey == draftKey).ExecuteDeleteAsync(ct);
         await transaction.CommitAsync(ct);
         // No log line: its time would date the tip. Moderators hear of it in the next batch of notices.
         arrivals.Wake();
-        return new SubmitResult(receipt, tip.Id, skipped, files.Count(f => !f.Cleaned));
+        var uncleaned = await db.TipParts.CountAsync(p => p.TipId == tip.Id && !p.Cleaned, ct);
+        return new SubmitResult(receipt, tip.Id, uncleaned);
     }
 
-    private async Task<byte[]?> DownloadAsync(string fileId, CancellationToken ct)
+    /// <summary>/check: the state, and the replies only this receipt opens. Null when no tip has this receipt.</summary>
+    public async Task<CheckResult?> CheckAsync(BotDbContext db, string receipt, CancellationToken ct)
     {
-        try
-        {
-            var file = await bot.GetFile(fileId, ct);
-            if (file.FilePath is null || file.FileSize > options.Value.MaxFileBytes)
-            {
-                return null;
-            }
-
-            using var buffer = new MemoryStream();
-            await bot.DownloadFile(file.FilePath, buffer, ct);
-            return buffer.Length > options.Value.MaxFileBytes ? null : buffer.ToArray();
-        }
-        catch (Exception e) when (e is RequestException or HttpRequestException)
-        {
-            LogDownloadFailed(logger, e.GetType().Name);
-            return null;
-        }
-    }
-
-    public async Task<Tip?> FindByReceiptAsync(BotDbContext db, string receipt, CancellationToken ct)
-    {
-        var normalized = Receipt.Normalize(receipt);
-        if (normalized is null)
+        if (Receipt.Normalize(receipt) is not { } normalized)
         {
             return null;
         }
 
         var hash = keys.ReceiptHash(normalized);
-        return await db.Tips.Include(t => t.Replies.OrderBy(r => r.On).ThenBy(r => r.Id)).FirstOrDefaultAsync(t => t.ReceiptHash == hash, ct);
+        var tip = await db.Tips.Include(t => t.Replies).FirstOrDefaultAsync(t => t.ReceiptHash == hash, ct);
+        if (tip is null)
+        {
+            return null;
+        }
+
+        using var receiptKey = SealedBox.ReceiptKey(normalized);
+        tip.ReplyKey ??= SealedBox.PublicKeyOf(receiptKey);
+        var replies = new List<(DateTime, string)>();
+        var waiting = 0;
+        foreach (var reply in tip.Replies.OrderBy(r => r.On).ThenBy(r => r.Id))
+        {
+            var text = reply.ToVault ? OpenFromVault(reply) : OpenReply(receiptKey, reply.SealedText);
+            if (text is null)
+            {
+                waiting++;
+                continue;
+            }
+
+            replies.Add((reply.On, text));
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new CheckResult(tip.State, replies, waiting);
+
+        // A reply from before reply keys, sealed to the vault: shown while the vault is open, and sealed to the receipt for next time.
+        string? OpenFromVault(TipReply reply)
+        {
+            if (!vaultKey.IsOpen || Open(reply.SealedText, ReplyPurpose) is not { } bytes)
+            {
+                return null;
+            }
+
+            reply.SealedText = SealedBox.Seal(tip.ReplyKey, bytes, ReplyPurpose);
+            reply.ToVault = false;
+            return Encoding.UTF8.GetString(bytes);
+        }
     }
+
+    private string? OpenReply(NSec.Cryptography.Key receiptKey, byte[] sealedText) =>
+        Aead.Header(sealedText) is (1, _)
+            ? Encoding.UTF8.GetString(sealer.Open(sealedText, ReplyPurpose)) // from before the vault, until `vault migrate`
+            : SealedBox.Open(receiptKey, sealedText, ReplyPurpose) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
     /// <summary>Opt-in: where to tell the tipster, once, that there is news; sealed under the epoch's key, for 14 days at most.</summary>
     /// <returns>The day the route is erased (early that day, UTC); null when the tip is already decided.</returns>
@@ -201,7 +313,7 @@ internal sealed partial class TipService(
     }
 
     /// <summary>The chat to nudge about this tip, erased from the tip as it is taken: a route serves one nudge.</summary>
-    public async Task<long?> TakeReplyRouteAsync(BotDbContext db, int tipId, CancellationToken ct)
+    private async Task<long?> TakeReplyRouteAsync(BotDbContext db, int tipId, CancellationToken ct)
     {
         var route = await db.Tips.Where(t => t.Id == tipId).Select(t => t.SealedReplyRoute).FirstOrDefaultAsync(ct);
         if (route is null)
@@ -211,6 +323,150 @@ internal sealed partial class TipService(
 
         await EraseRoutesAsync(db.Tips.Where(t => t.Id == tipId), ct);
         return await erasable.OpenInt64Async(route, TipKeys.RoutePurpose, ct);
+    }
+
+    /// <summary>The waiting tips, oldest first, as moderators may see them without opening any.</summary>
+    public static async Task<IReadOnlyList<TipSummary>> WaitingAsync(BotDbContext db, int take, CancellationToken ct) =>
+        [.. (await db.Tips.AsNoTracking().Include(t => t.Parts).Where(t => t.State == TipState.Waiting).OrderBy(t => t.Id).Take(take).ToListAsync(ct)).Select(TipSummary.Of)];
+
+    /// <summary>The ids of the waiting tips, as a query other slices can join their own rows to.</summary>
+    public static IQueryable<int> WaitingIds(BotDbContext db) => db.Tips.Where(t => t.State == TipState.Waiting).Select(t => t.Id);
+
+    public static async Task<TipSummary?> SummaryAsync(BotDbContext db, int tipId, CancellationToken ct) =>
+        await db.Tips.AsNoTracking().Include(t => t.Parts).FirstOrDefaultAsync(t => t.Id == tipId, ct) is { } tip ? TipSummary.Of(tip) : null;
+
+    /// <summary>A tip's contents, opened with the vault's key; null when there is no such tip.</summary>
+    /// <exception cref="VaultLockedException">The vault is locked.</exception>
+    public async Task<OpenedTip?> OpenAsync(BotDbContext db, int tipId, CancellationToken ct)
+    {
+        if (!vaultKey.IsOpen)
+        {
+            throw new VaultLockedException();
+        }
+
+        var tip = await db.Tips.AsNoTracking().Include(t => t.Parts.OrderBy(p => p.Position)).FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return null;
+        }
+
+        var texts = tip.Parts.Where(p => p.Kind == TipPartKind.Text).Select(p => OpenText(p.SealedContent, TextPurpose)).ToList();
+        var files = new List<OpenedFile>();
+        foreach (var (part, n) in tip.Parts.Where(p => p.Kind != TipPartKind.Text).Select((p, i) => (p, i + 1)))
+        {
+            var content = Open(part.SealedContent, FilePurpose) ?? [];
+            // A file the bot could not clean gets a neutral name: its own may name its author or their device.
+            var name = !part.Cleaned ? $"tip-{tip.Id}-file-{n}.bin"
+                : part.SealedName is { } sealedName ? OpenText(sealedName, NamePurpose)
+                : part.Kind == TipPartKind.Photo ? $"tip-{tip.Id}-photo-{n}.jpg" : $"tip-{tip.Id}-file-{n}";
+            files.Add(new OpenedFile(content, name, part.Kind == TipPartKind.Photo && part.Media == MediaKind.Jpeg, part.Cleaned));
+        }
+
+        var redacted = tip.SealedRedacted is { } r ? OpenText(r, RedactedPurpose) : null;
+        return new OpenedTip(TipSummary.Of(tip), string.Join("\n\n", texts), redacted, files);
+    }
+
+    /// <summary>Opens a value sealed to the vault, or under the DataKey by an older version (until `vault migrate`).</summary>
+    private byte[]? Open(byte[] sealedValue, string purpose) =>
+        Aead.Header(sealedValue) is (1, _) ? sealer.Open(sealedValue, LegacyPurpose(purpose)) : vaultKey.Open(sealedValue, purpose);
+
+    private string OpenText(byte[] sealedValue, string purpose) => Open(sealedValue, purpose) is { } bytes ? Encoding.UTF8.GetString(bytes) : "";
+
+    /// <summary>Older versions sealed the text for publication under the tip text's purpose.</summary>
+    internal static string LegacyPurpose(string purpose) => purpose == RedactedPurpose ? TextPurpose : purpose;
+
+    /// <summary>
+    /// Decides a tip in the caller's transaction: the state, an optional note to the tipster (a reply), the route to nudge, and an
+    /// approved tip's text for publication offered as a reader report (at the next /unlock if the vault is locked).
+    /// </summary>
+    public async Task<Decision> DecideAsync(BotDbContext db, int tipId, TipState decision, string? note, CancellationToken ct)
+    {
+        var today = Today;
+        // One statement decides, so two moderators pressing at once cannot both win.
+        var won = await db.Tips.Where(t => t.Id == tipId && t.State == TipState.Waiting)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, decision).SetProperty(t => t.DecidedOn, today), ct);
+        if (won == 0)
+        {
+            return new Decision(await db.Tips.AnyAsync(t => t.Id == tipId, ct) ? DecideStatus.AlreadyDecided : DecideStatus.NoSuchTip);
+        }
+
+        var tip = await db.Tips.FirstAsync(t => t.Id == tipId, ct);
+        if (!string.IsNullOrWhiteSpace(note))
+        {
+            AddReply(db, tip, note);
+        }
+
+        if (decision == TipState.Approved && tip.SealedRedacted is { } redacted)
+        {
+            if (vaultKey.IsOpen && Open(redacted, RedactedPurpose) is { } text)
+            {
+                await reports.OfferAsync(db, tip.Id, Encoding.UTF8.GetString(text), ct);
+            }
+            else
+            {
+                tip.ReportPending = true;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new Decision(DecideStatus.Decided, await TakeReplyRouteAsync(db, tipId, ct));
+    }
+
+    /// <summary>An anonymous reply, sealed to the receipt's key; the route to nudge, if the tipster asked. Null: no such tip.</summary>
+    public async Task<Decision> ReplyAsync(BotDbContext db, int tipId, string text, CancellationToken ct)
+    {
+        var tip = await db.Tips.FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return new Decision(DecideStatus.NoSuchTip);
+        }
+
+        AddReply(db, tip, text);
+        await db.SaveChangesAsync(ct);
+        return new Decision(DecideStatus.Decided, await TakeReplyRouteAsync(db, tipId, ct));
+    }
+
+    private void AddReply(BotDbContext db, Tip tip, string text) => db.TipReplies.Add(tip.ReplyKey is { } replyKey
+        ? new TipReply { TipId = tip.Id, On = Today, SealedText = SealedBox.Seal(replyKey, Encoding.UTF8.GetBytes(text), ReplyPurpose) }
+        : new TipReply { TipId = tip.Id, On = Today, SealedText = vault.Seal(Encoding.UTF8.GetBytes(text), ReplyPurpose), ToVault = true });
+
+    /// <summary>The text that may be published; sealed to the vault, and a reader report at once if the tip is approved.</summary>
+    /// <returns>false when there is no such tip.</returns>
+    public async Task<bool> RedactAsync(BotDbContext db, int tipId, string text, CancellationToken ct)
+    {
+        var tip = await db.Tips.FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return false;
+        }
+
+        tip.SealedRedacted = vault.Seal(Encoding.UTF8.GetBytes(text), RedactedPurpose);
+        if (tip.State == TipState.Approved)
+        {
+            await reports.OfferAsync(db, tip.Id, text, ct);
+            tip.ReportPending = false;
+        }
+
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>Reader reports approved while the vault was locked, offered now that it is open.</summary>
+    public async Task<int> OfferPendingReportsAsync(BotDbContext db, CancellationToken ct)
+    {
+        var pending = await db.Tips.Where(t => t.ReportPending && t.SealedRedacted != null).ToListAsync(ct);
+        foreach (var tip in pending)
+        {
+            if (Open(tip.SealedRedacted!, RedactedPurpose) is { } text)
+            {
+                await reports.OfferAsync(db, tip.Id, Encoding.UTF8.GetString(text), ct);
+            }
+
+            tip.ReportPending = false;
+        }
+
+        await db.SaveChangesAsync(ct);
+        return pending.Count;
     }
 
     /// <summary>/ban N: the sender of tip N may send no more tips while the tag's key lives, longer if they try again.</summary>
@@ -263,7 +519,7 @@ internal sealed partial class TipService(
         return true;
     }
 
-    /// <summary>/forget: the reader's draft, every reply route to their chat, and the sender tags of their tips.</summary>
+    /// <summary>/forget: the reader's draft (with its parts), every reply route to their chat, and the sender tags of their tips.</summary>
     /// <remarks>A ban stays: it names no tip, and /forget must not lift it. It lapses with its key.</remarks>
     public async Task ForgetAsync(BotDbContext db, long userId, CancellationToken ct)
     {
@@ -296,13 +552,14 @@ internal sealed partial class TipService(
 }
 
 /// <summary>
-/// The tip line's part of the purge: drafts past their time (their messages were deleted by <see cref="DraftJanitor"/>), reply
-/// routes past their day or of decided tips, sender tags of past epochs, lapsed bans, and decided tips after
-/// <c>Tips:RetentionDays</c> with their files and replies.
+/// The tip line's part of the purge: drafts past their time (their messages were deleted by <see cref="DraftJanitor"/>; their
+/// parts go with them), reply routes past their day or of decided tips, sender tags of past epochs, lapsed bans, and decided
+/// tips after <c>Tips:RetentionDays</c> with their parts and replies.
 /// </summary>
 internal sealed class TipRetention(IOptions<TipsOptions> options, TimeProvider time) : IRetentionStep
 {
-    public IEnumerable<ResidueTable> Tables => [new("tips", ResidueMode.Rewrite), new("tip_drafts", ResidueMode.Rewrite), new("tip_bans", ResidueMode.Rewrite), new("tip_replies", ResidueMode.Rewrite)];
+    public IEnumerable<ResidueTable> Tables =>
+        [new("tips", ResidueMode.Rewrite), new("tip_drafts", ResidueMode.Rewrite), new("tip_bans", ResidueMode.Rewrite), new("tip_replies", ResidueMode.Rewrite)];
 
     public async Task<IReadOnlyList<Erased>> RunAsync(BotDbContext db, CancellationToken ct)
     {
@@ -310,30 +567,32 @@ internal sealed class TipRetention(IOptions<TipsOptions> options, TimeProvider t
         var today = now.Date;
         var cutoff = today.AddDays(-options.Value.RetentionDays);
         var drafts = await db.TipDrafts.Where(d => d.ExpiresAt <= now.AddMinutes(-10)).ExecuteDeleteAsync(ct);
+        var orphans = await db.TipParts.Where(p => p.TipId == null && !db.TipDrafts.Any(d => d.DraftKey == p.DraftKey)).ExecuteDeleteAsync(ct);
         var routes = await TipService.EraseRoutesAsync(db.Tips.Where(t => t.SealedReplyRoute != null && (t.ReplyRouteUntil <= today || t.State != TipState.Waiting)), ct);
         var tags = await db.Tips.Where(t => t.SenderTag != null && t.SenderTagUntil <= today)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.SenderTag, (byte[]?)null).SetProperty(t => t.SenderTagUntil, (DateTime?)null), ct);
         var bans = await db.TipBans.Where(b => b.Until <= today).ExecuteDeleteAsync(ct);
         // Decided on day D, erased early on day D + RetentionDays: never more than RetentionDays after the decision.
         var decided = await db.Tips.Where(t => t.State != TipState.Waiting && t.DecidedOn <= cutoff).Select(t => t.Id).ToListAsync(ct);
-        var files = await db.TipFiles.Where(f => decided.Contains(f.TipId)).ExecuteDeleteAsync(ct);
+        var parts = await db.TipParts.Where(p => p.TipId != null && decided.Contains(p.TipId.Value)).ExecuteDeleteAsync(ct);
         await db.TipReplies.Where(r => decided.Contains(r.TipId)).ExecuteDeleteAsync(ct);
         var tips = await db.Tips.Where(t => decided.Contains(t.Id)).ExecuteDeleteAsync(ct);
         return
         [
             new("expired drafts", drafts, "tip_drafts"),
+            new("parts of expired drafts", orphans, "tip_parts"),
             new("reply routes", routes, "tips"),
             new("sender tags of past epochs", tags, "tips"),
             new("lapsed bans", bans, "tip_bans"),
             new("decided tips", tips, "tips"),
-            new("files of decided tips", files, "tip_files"),
+            new("parts of decided tips", parts, "tip_parts"),
         ];
     }
 }
 
 /// <summary>
 /// Drafts left alone expire on time: their messages are deleted from the chat (the chat id is sealed in the draft under the
-/// day's key), then the draft and its conversation state.
+/// day's key), then the draft, its parts and its conversation state.
 /// </summary>
 internal sealed class DraftJanitor(
     IServiceScopeFactory scopes, Leadership leadership, BotSender sender, ErasableKeys keys, TimeProvider time, ILogger<DraftJanitor> logger)
@@ -346,12 +605,14 @@ internal sealed class DraftJanitor(
         var now = Time.GetUtcNow().UtcDateTime;
         foreach (var draft in await db.TipDrafts.Where(d => d.ExpiresAt <= now).ToListAsync(ct))
         {
-            if (await DraftContent.OpenAsync(keys, draft.SealedParts, ct) is { ChatId: not 0 } content)
+            if (await DraftState.OpenAsync(keys, draft.SealedState, ct) is { ChatId: not 0 } state)
             {
-                await sender.DeleteAsync(content.ChatId, content.MessageIds, ct);
-                await ConversationStore.ClearAsync(db, keys, content.ChatId, ct);
+                await sender.DeleteAsync(state.ChatId, state.MessageIds, ct);
+                await ConversationStore.ClearAsync(db, keys, state.ChatId, ct);
             }
 
+            var key = draft.DraftKey;
+            await db.TipParts.Where(p => p.DraftKey == key).ExecuteDeleteAsync(ct);
             db.TipDrafts.Remove(draft);
             await db.SaveChangesAsync(ct);
         }

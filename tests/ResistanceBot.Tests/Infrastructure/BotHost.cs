@@ -46,6 +46,7 @@ internal sealed class BotHost : IAsyncDisposable
         .. database.Settings,
         $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+        .. TestVault.Settings,
         "--Http:Urls=http://127.0.0.1:0",
         // Notices of new tips at once, not at a random moment within half an hour (NoticeBatcherTests checks the delay).
         "--Tips:NoticeDelayMinutes=0",
@@ -75,6 +76,9 @@ internal sealed class BotHost : IAsyncDisposable
         await app.StartAsync();
         return new BotHost(app, emulator, logs, database, settings);
     }
+
+    /// <summary>Unlocks the bot's vault as /unlock does, without the chat (for tests about moderation, not about unlocking).</summary>
+    public void UnlockVault() => _app.Services.GetRequiredService<ResistanceBot.Vault.VaultKey>().Unlock(TestVault.PrivateKey());
 
     internal async Task<T> WithDbAsync<T>(Func<BotDbContext, Task<T>> query)
     {

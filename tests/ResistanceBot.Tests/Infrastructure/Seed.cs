@@ -88,7 +88,7 @@ internal sealed class Seed : IAsyncDisposable
                 SubmittedOn = now.Date.AddDays(-(days ?? 0) - 1),
                 DecidedOn = days is { } d ? now.Date.AddDays(-d) : null,
                 ReceiptHash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
-                SealedText = _sealer.Seal("seeded"u8, ResistanceBot.Tips.TipService.TextPurpose),
+                Parts = [new ResistanceBot.Tips.TipPart { Kind = ResistanceBot.Tips.TipPartKind.Text, Cleaned = true, SealedContent = ResistanceBot.Vault.SealedBox.Seal(TestVault.PublicKey, "seeded"u8, ResistanceBot.Tips.TipService.TextPurpose) }],
             });
         }
 

@@ -68,7 +68,9 @@ internal sealed class TestDatabase
                 "(or run everything with `tests/run`), or point RESISTANCEBOT_TEST_POSTGRES at a server where the tests may create databases.", e);
         }
 
-        var csb = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name };
+        // Idle connections go after a few seconds, not Npgsql's 300: the pools of finished tests would otherwise fill the shared
+        // server's max_connections while later tests run.
+        var csb = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, ConnectionIdleLifetime = 5, ConnectionPruningInterval = 1 };
         return new TestDatabase(provider, csb.ConnectionString, null);
     }
 

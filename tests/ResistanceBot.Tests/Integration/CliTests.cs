@@ -12,8 +12,11 @@ public sealed class CliTests
     public async Task Without_a_token_the_bot_says_in_one_sentence_what_to_set_and_how_to_try_it_locally()
     {
         using var bot = BotProcess.Start(
-            "--Security:DataKey=" + Convert.ToBase64String(new byte[32]),
-            "--Security:PseudonymKey=" + Convert.ToBase64String(Enumerable.Repeat((byte)1, 32).ToArray()));
+            [
+                "--Security:DataKey=" + Convert.ToBase64String(new byte[32]),
+                "--Security:PseudonymKey=" + Convert.ToBase64String(Enumerable.Repeat((byte)1, 32).ToArray()),
+                .. TestVault.Settings,
+            ]);
 
         var exit = await bot.WaitForExitAsync(Wait);
 
@@ -28,7 +31,7 @@ public sealed class CliTests
     [Fact]
     public async Task Missing_keys_are_named_one_sentence_each_pointing_at_the_keys_verb()
     {
-        using var bot = BotProcess.Start("--Telegram:BotToken=123456:ABCdef", "--Security:DataKey=not-base64!");
+        using var bot = BotProcess.Start(["--Telegram:BotToken=123456:ABCdef", "--Security:DataKey=not-base64!", .. TestVault.Settings]);
 
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
         var lines = bot.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -44,10 +47,11 @@ public sealed class CliTests
 
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
         var lines = bot.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         Assert.StartsWith("Telegram:BotToken is not set", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("Security:DataKey is not set", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Security:PseudonymKey is not set", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Vault:PublicKey is not set", StringComparison.Ordinal) && l.Contains("-- vault init", StringComparison.Ordinal));
         Assert.Equal("", bot.StandardOutput.Trim());
     }
 
@@ -144,7 +148,7 @@ public sealed class CliTests
     {
         using var bot = BotProcess.Start("frobnicate");
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
-        Assert.Contains("Verbs: serve (default), migrate, keys, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.", bot.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.", bot.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

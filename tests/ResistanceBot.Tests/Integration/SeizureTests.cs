@@ -35,6 +35,7 @@ public sealed class SeizureTests
         var settings = BotHost.DefaultSettings(
             emulator, database, $"--Staff:AdminIds:0={AdminId}", $"--Staff:ModeratorChatId={Group}", "--Tips:RetentionDays=1", "--Tips:EpochDays=7");
         var bot = await BotHost.StartAsync(emulator, settings, s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)), database);
+        bot.UnlockVault();
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync($"/addstaff {ModeratorId} moderator", Wait);
         var moderator = emulator.User(ModeratorId, "Moderator");

@@ -21,6 +21,7 @@ public sealed class ModerationTests
         emulator.CreateGroup(Group, "Moderators");
         var db = TestDatabase.New();
         var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={AdminId}", $"--Staff:ModeratorChatId={Group}"), database: db);
+        bot.UnlockVault();
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync($"/addstaff {ModeratorA} moderator", Wait);
         await admin.AskAsync($"/addstaff {ModeratorB} moderator", Wait);

@@ -165,6 +165,9 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<DateTime?>("ClaimedUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("EditMessageId")
+                        .HasColumnType("integer");
+
                     b.Property<int?>("EditionId")
                         .HasColumnType("integer");
 
@@ -400,6 +403,9 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<long>("ChatId")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTime>("DeleteAfter")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("MessageId")
                         .HasColumnType("integer");
 
@@ -407,6 +413,8 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DeleteAfter");
 
                     b.HasIndex("TipId");
 
@@ -585,17 +593,20 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("bytea");
 
+                    b.Property<byte[]>("ReplyKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
                     b.Property<DateTime?>("ReplyRouteUntil")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ReportPending")
+                        .HasColumnType("boolean");
 
                     b.Property<byte[]>("SealedRedacted")
                         .HasColumnType("bytea");
 
                     b.Property<byte[]>("SealedReplyRoute")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("SealedText")
-                        .IsRequired()
                         .HasColumnType("bytea");
 
                     b.Property<byte[]>("SenderTag")
@@ -657,7 +668,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<byte[]>("SealedParts")
+                    b.Property<byte[]>("SealedState")
                         .IsRequired()
                         .HasColumnType("bytea");
 
@@ -668,21 +679,27 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.ToTable("tip_drafts", (string)null);
                 });
 
-            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+            modelBuilder.Entity("ResistanceBot.Tips.TipPart", b =>
                 {
-                    b.Property<int>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
+                        .HasColumnType("bigint");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<bool>("Cleaned")
                         .HasColumnType("boolean");
 
-                    b.Property<bool>("IsPhoto")
-                        .HasColumnType("boolean");
+                    b.Property<byte[]>("DraftKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("Media")
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
@@ -697,14 +714,16 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<byte[]>("SealedName")
                         .HasColumnType("bytea");
 
-                    b.Property<int>("TipId")
+                    b.Property<int?>("TipId")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DraftKey");
+
                     b.HasIndex("TipId");
 
-                    b.ToTable("tip_files", (string)null);
+                    b.ToTable("tip_parts", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
@@ -725,11 +744,29 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<int>("TipId")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("ToVault")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TipId");
 
                     b.ToTable("tip_replies", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Vault.VaultWrap", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Wrap")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("vault_wraps", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Digests.EditionItem", b =>
@@ -750,13 +787,17 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+            modelBuilder.Entity("ResistanceBot.Tips.TipPart", b =>
                 {
+                    b.HasOne("ResistanceBot.Tips.TipDraft", null)
+                        .WithMany()
+                        .HasForeignKey("DraftKey")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("ResistanceBot.Tips.Tip", null)
-                        .WithMany("Files")
+                        .WithMany("Parts")
                         .HasForeignKey("TipId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
@@ -777,7 +818,7 @@ namespace ResistanceBot.Storage.Migrations.Postgres
 
             modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
                 {
-                    b.Navigation("Files");
+                    b.Navigation("Parts");
 
                     b.Navigation("Replies");
                 });

@@ -154,6 +154,9 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<DateTime?>("ClaimedUntil")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("EditMessageId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("EditionId")
                         .HasColumnType("INTEGER");
 
@@ -377,6 +380,9 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<long>("ChatId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime>("DeleteAfter")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("MessageId")
                         .HasColumnType("INTEGER");
 
@@ -384,6 +390,8 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DeleteAfter");
 
                     b.HasIndex("TipId");
 
@@ -556,17 +564,20 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("BLOB");
 
+                    b.Property<byte[]>("ReplyKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
                     b.Property<DateTime?>("ReplyRouteUntil")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("ReportPending")
+                        .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("SealedRedacted")
                         .HasColumnType("BLOB");
 
                     b.Property<byte[]>("SealedReplyRoute")
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("SealedText")
-                        .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.Property<byte[]>("SenderTag")
@@ -626,7 +637,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<byte[]>("SealedParts")
+                    b.Property<byte[]>("SealedState")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
@@ -637,19 +648,25 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("tip_drafts", (string)null);
                 });
 
-            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+            modelBuilder.Entity("ResistanceBot.Tips.TipPart", b =>
                 {
-                    b.Property<int>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("Cleaned")
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool>("IsPhoto")
-                        .HasColumnType("INTEGER");
+                    b.Property<byte[]>("DraftKey")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Media")
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
@@ -664,14 +681,16 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<byte[]>("SealedName")
                         .HasColumnType("BLOB");
 
-                    b.Property<int>("TipId")
+                    b.Property<int?>("TipId")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DraftKey");
+
                     b.HasIndex("TipId");
 
-                    b.ToTable("tip_files", (string)null);
+                    b.ToTable("tip_parts", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
@@ -690,11 +709,29 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<int>("TipId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("ToVault")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TipId");
 
                     b.ToTable("tip_replies", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Vault.VaultWrap", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Wrap")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("vault_wraps", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Digests.EditionItem", b =>
@@ -715,13 +752,17 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ResistanceBot.Tips.TipFile", b =>
+            modelBuilder.Entity("ResistanceBot.Tips.TipPart", b =>
                 {
+                    b.HasOne("ResistanceBot.Tips.TipDraft", null)
+                        .WithMany()
+                        .HasForeignKey("DraftKey")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("ResistanceBot.Tips.Tip", null)
-                        .WithMany("Files")
+                        .WithMany("Parts")
                         .HasForeignKey("TipId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("ResistanceBot.Tips.TipReply", b =>
@@ -742,7 +783,7 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("ResistanceBot.Tips.Tip", b =>
                 {
-                    b.Navigation("Files");
+                    b.Navigation("Parts");
 
                     b.Navigation("Replies");
                 });
