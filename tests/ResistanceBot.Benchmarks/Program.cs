@@ -13,6 +13,16 @@ var only = args.Contains("--unlimited-only") ? "unlimited" : args.Contains("--li
 // --postgres "Host=127.0.0.1;Port=55432;Username=postgres": each run gets a fresh database on that server instead of a SQLite file.
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null;
 
+if (args is ["--clean-peak", var cleanPath, var warmUpPath])
+{
+    return CleanBenchmark.Peak(cleanPath, warmUpPath);
+}
+
+if (args.Contains("--clean"))
+{
+    return CleanBenchmark.Run();
+}
+
 if (args.Contains("--vault"))
 {
     VaultBenchmark.Run();

@@ -17,3 +17,18 @@ public sealed class PostgresFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A long test of what does not touch the database (the file cleaners' fuzzing): it runs once, in the SQLite run of the
+/// suite, and is reported as skipped in the PostgreSQL run.
+/// </summary>
+public sealed class OnceTheoryAttribute : TheoryAttribute
+{
+    public OnceTheoryAttribute()
+    {
+        if (TestDatabase.RunProvider != DatabaseProvider.Sqlite)
+        {
+            Skip = "does not touch the database: runs once, in the SQLite half of tests/run";
+        }
+    }
+}

@@ -67,15 +67,6 @@ public sealed class MediaCleanerTests
         Assert.Equal(0, webp[20] & 0x0C); // VP8X no longer announces EXIF (0x08) or XMP (0x04)
     }
 
-    [Fact]
-    public void Other_types_are_kept_as_sent_but_marked_not_cleaned()
-    {
-        var pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n/Author (Ivan Petrovich)\n%%EOF");
-        var result = MediaCleaner.Clean(pdf);
-        Assert.Equal((MediaKind.Other, false, null), (result.Kind, result.Cleaned, result.Refusal));
-        Assert.Equal(pdf, result.Content);
-    }
-
     [Theory]
     [InlineData("gps.jpg")]
     [InlineData("text.png")]

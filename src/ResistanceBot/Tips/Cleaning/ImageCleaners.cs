@@ -4,73 +4,30 @@ using System.Text;
 
 namespace ResistanceBot.Tips;
 
-internal enum MediaKind
-{
-    Jpeg,
-    Png,
-    WebP,
-
-    /// <summary>A type the bot cannot clean (PDF, Office, video…): stored as sent and marked so for moderators.</summary>
-    Other,
-}
-
-/// <summary>The outcome of cleaning: the cleaned bytes, or why the file was refused.</summary>
-internal sealed record CleanResult(MediaKind Kind, byte[]? Content, bool Cleaned, string? Refusal)
-{
-    public static CleanResult Refused(MediaKind kind, string reason) => new(kind, null, false, reason);
-}
-
 /// <summary>
-/// Removes metadata (EXIF with GPS and serial numbers, XMP, IPTC, comments, text and time chunks) at the container level,
-/// keeping what is needed to display the image and never decoding pixels, so no image decoder ever parses hostile data.
-/// A malformed file is refused; nothing here throws on bad input.
+/// Removes metadata from JPEG, PNG and WebP files (EXIF with GPS and serial numbers, XMP, IPTC, comments, text and time chunks,
+/// colour profiles that can name a device, thumbnails that can show what a crop or a blur removed) at the container level,
+/// keeping what is needed to display the image and never decoding pixels. A malformed file is refused.
 /// </summary>
-internal static class MediaCleaner
+internal static class ImageCleaners
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
-    // Chunks needed to show a PNG (or APNG) correctly; every other ancillary chunk is dropped (tEXt, zTXt, iTXt, tIME, eXIf, …).
+    // Chunks needed to show a PNG (or APNG) correctly; every other ancillary chunk is dropped (tEXt, zTXt, iTXt, tIME, eXIf,
+    // iCCP, …). sRGB, gAMA and cHRM say how to show colours without naming anything.
     private static readonly HashSet<string> PngKeep = new(StringComparer.Ordinal)
     {
-        "IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "sBIT", "bKGD", "pHYs", "acTL", "fcTL", "fdAT",
+        "IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs", "acTL", "fcTL", "fdAT",
     };
-
-    public static MediaKind Detect(ReadOnlySpan<byte> content) => content switch
-    {
-        [0xFF, 0xD8, 0xFF, ..] => MediaKind.Jpeg,
-        _ when content.StartsWith(PngSignature) => MediaKind.Png,
-        _ when content.Length >= 12 && content[..4].SequenceEqual("RIFF"u8) && content[8..12].SequenceEqual("WEBP"u8) => MediaKind.WebP,
-        _ => MediaKind.Other,
-    };
-
-    public static CleanResult Clean(byte[] content)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        var kind = Detect(content);
-        try
-        {
-            return kind switch
-            {
-                MediaKind.Jpeg => CleanJpeg(content),
-                MediaKind.Png => CleanPng(content),
-                MediaKind.WebP => CleanWebP(content),
-                _ => new CleanResult(MediaKind.Other, content, false, null),
-            };
-        }
-        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException or ArgumentException)
-        {
-            return CleanResult.Refused(kind, "the file is damaged");
-        }
-    }
 
     /// <summary>
-    /// Keeps SOI, quantisation and Huffman tables, frame and scan headers, restart intervals, JFIF (APP0), ICC profiles (APP2
-    /// "ICC_PROFILE") and Adobe colour info (APP14), and the scans; drops APP1 (EXIF, XMP), other APPn (IPTC, MPF with its
-    /// embedded second images, maker data), comments, and anything after EOI.
+    /// Keeps SOI, quantisation and Huffman tables, frame and scan headers, restart intervals, JFIF (APP0, without its thumbnail)
+    /// and Adobe colour info (APP14), and the scans; drops JFXX thumbnails, APP1 (EXIF, XMP), ICC profiles (APP2), other APPn
+    /// (IPTC, MPF with its embedded second images, maker data), comments, and anything after EOI.
     /// </summary>
-    private static CleanResult CleanJpeg(byte[] jpeg)
+    public static CleanResult CleanJpeg(byte[] jpeg)
     {
-        var output = new MemoryStream(jpeg.Length);
+        var output = new PieceWriter();
         output.Write(jpeg, 0, 2);
         var i = 2;
         var sawFrame = false;
@@ -96,7 +53,7 @@ internal static class MediaCleaner
             if (marker == 0xD9)
             {
                 output.Write(jpeg, i, 2); // EOI: whatever follows (trailers with metadata) is dropped
-                return sawFrame ? new CleanResult(MediaKind.Jpeg, output.ToArray(), true, null) : CleanResult.Refused(MediaKind.Jpeg, "the JPEG has no image");
+                return sawFrame ? CleanResult.Done(MediaKind.Jpeg, output.ToArray(), ".jpg") : CleanResult.Refused(MediaKind.Jpeg, "the JPEG has no image");
             }
 
             if (marker is >= 0xD0 and <= 0xD7 or 0x01)
@@ -118,12 +75,20 @@ internal static class MediaCleaner
             }
 
             var segment = jpeg.AsSpan(i + 2 + 2, length - 2);
+            if (marker == 0xE0 && segment.Length >= 14 && segment.StartsWith("JFIF\0"u8))
+            {
+                // JFIF without its thumbnail: version, units, densities, and a 0 × 0 thumbnail.
+                output.Write([0xFF, 0xE0, 0x00, 0x10]);
+                output.Write(segment[..12]);
+                output.Write([0, 0]);
+                i += 2 + length;
+                continue;
+            }
+
             var keep = marker switch
             {
-                0xE0 => true,                                         // JFIF
-                0xE2 => segment.StartsWith("ICC_PROFILE\0"u8),        // colour profile, not MPF or FlashPix
                 0xEE => segment.StartsWith("Adobe"u8),                // colour transform for CMYK/YCCK
-                >= 0xE0 and <= 0xEF => false,                         // EXIF, XMP, IPTC, maker notes…
+                >= 0xE0 and <= 0xEF => false,                         // JFXX thumbnails, EXIF, XMP, ICC, IPTC, maker notes…
                 0xFE => false,                                        // comment
                 _ => true,                                            // tables, frame, scan headers
             };
@@ -152,9 +117,9 @@ internal static class MediaCleaner
         }
     }
 
-    private static CleanResult CleanPng(byte[] png)
+    public static CleanResult CleanPng(byte[] png)
     {
-        var output = new MemoryStream(png.Length);
+        var output = new PieceWriter();
         output.Write(PngSignature);
         var i = PngSignature.Length;
         var first = true;
@@ -198,13 +163,13 @@ internal static class MediaCleaner
             i += 12 + (int)length;
             if (type == "IEND")
             {
-                return new CleanResult(MediaKind.Png, output.ToArray(), true, null);
+                return CleanResult.Done(MediaKind.Png, output.ToArray(), ".png");
             }
         }
     }
 
-    /// <summary>Drops EXIF and XMP chunks (and unknown ones) from a RIFF/WebP file and clears their flags in VP8X.</summary>
-    private static CleanResult CleanWebP(byte[] webp)
+    /// <summary>Drops EXIF, XMP and ICC chunks (and unknown ones) from a RIFF/WebP file and clears their flags in VP8X.</summary>
+    public static CleanResult CleanWebP(byte[] webp)
     {
         var riffSize = BinaryPrimitives.ReadUInt32LittleEndian(webp.AsSpan(4));
         if (riffSize + 8L > webp.Length || riffSize < 4)
@@ -231,7 +196,7 @@ internal static class MediaCleaner
                 return CleanResult.Refused(MediaKind.WebP, "the WebP is truncated");
             }
 
-            var keep = fourCc is "VP8 " or "VP8L" or "VP8X" or "ALPH" or "ANIM" or "ANMF" or "ICCP";
+            var keep = fourCc is "VP8 " or "VP8L" or "VP8X" or "ALPH" or "ANIM" or "ANMF";
             sawImage |= fourCc is "VP8 " or "VP8L" or "ANMF";
             if (keep)
             {
@@ -240,7 +205,7 @@ internal static class MediaCleaner
                 if (fourCc == "VP8X")
                 {
                     var flags = chunks.GetBuffer();
-                    flags[start + 8] &= unchecked((byte)~(0x08 | 0x04)); // EXIF and XMP flags
+                    flags[start + 8] &= unchecked((byte)~(0x20 | 0x08 | 0x04)); // ICC, EXIF and XMP flags
                 }
             }
 
@@ -257,6 +222,47 @@ internal static class MediaCleaner
         BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(4), (uint)(4 + chunks.Length));
         "WEBP"u8.CopyTo(output.AsSpan(8));
         chunks.GetBuffer().AsSpan(0, (int)chunks.Length).CopyTo(output.AsSpan(12));
-        return new CleanResult(MediaKind.WebP, output, true, null);
+        return CleanResult.Done(MediaKind.WebP, output, ".webp");
+    }
+}
+
+/// <summary>
+/// Builds a cleaned file out of pieces of the original (and a few bytes of its own), then copies them once into an array of the
+/// exact size: one copy of the file in memory, where a MemoryStream would hold two.
+/// </summary>
+internal sealed class PieceWriter
+{
+    private readonly List<(byte[] From, int Offset, int Length)> _pieces = [];
+    private int _length;
+
+    public void Write(byte[] from, int offset, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + length, from.Length);
+        if (_pieces.Count > 0 && _pieces[^1] is var (last, o, l) && ReferenceEquals(last, from) && o + l == offset)
+        {
+            _pieces[^1] = (from, o, l + length); // runs of the original are copied as one
+        }
+        else
+        {
+            _pieces.Add((from, offset, length));
+        }
+
+        _length += length;
+    }
+
+    /// <summary>Bytes of the writer's own (a rewritten header): copied now, they are few.</summary>
+    public void Write(ReadOnlySpan<byte> bytes) => Write(bytes.ToArray(), 0, bytes.Length);
+
+    public byte[] ToArray()
+    {
+        var output = GC.AllocateUninitializedArray<byte>(_length);
+        var at = 0;
+        foreach (var (from, offset, length) in _pieces)
+        {
+            from.AsSpan(offset, length).CopyTo(output.AsSpan(at));
+            at += length;
+        }
+
+        return output;
     }
 }
