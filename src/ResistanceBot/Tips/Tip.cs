@@ -92,9 +92,18 @@ internal sealed class TipPart
     /// <summary>False for files the bot could not clean: moderators are told "metadata not removed".</summary>
     public bool Cleaned { get; set; }
 
+    /// <summary>
+    /// A file the bot could not clean, waiting for the tipster to keep it (its metadata with it) or drop it. /send leaves held
+    /// parts out of the tip.
+    /// </summary>
+    public bool Held { get; set; }
+
+    /// <summary>For files: the extension of the neutral name moderators see (".mp4", ".docx"), from the file's content.</summary>
+    public string? Extension { get; set; }
+
     public required byte[] SealedContent { get; set; }
 
-    /// <summary>The file's own name, sealed to the vault; null for photos and for text.</summary>
+    /// <summary>The file's own name, sealed to the vault, only when the tipster chose to keep it; else null.</summary>
     public byte[]? SealedName { get; set; }
 }
 
@@ -166,6 +175,7 @@ internal sealed class TipConfiguration :
         builder.ToTable("tip_parts");
         builder.Property(p => p.Kind).HasConversion<string>().HasMaxLength(8);
         builder.Property(p => p.Media).HasConversion<string>().HasMaxLength(8);
+        builder.Property(p => p.Extension).HasMaxLength(8);
         builder.Property(p => p.DraftKey).HasMaxLength(32);
         builder.HasIndex(p => p.DraftKey);
         // A draft's parts go with the draft (expired, cancelled, forgotten) by the database's own cascade.

@@ -23,6 +23,7 @@ internal static class TipsFeature
         services.AddSingleton<TipService>();
         services.AddSingleton<TipArrivals>();
         services.AddSingleton<ReceiptTokens>();
+        services.AddSingleton<FileChoices>();
         services.AddSingleton<CheckLimiter>();
         services.AddSingleton<ReceiptJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptJanitor>());
@@ -37,6 +38,7 @@ internal static class TipsFeature
         services.AddCommand<CheckCommand>("check");
         services.AddConversation<TipConversation>(State);
         services.AddCallback<ReplyOptInButton>(ReplyOptInButton.Prefix);
+        services.AddCallback<FileChoiceButton>(FileChoiceButton.Prefix);
         return services;
     }
 
@@ -81,7 +83,7 @@ internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options)
 /// What follows /tip: text, photos (albums too) and documents join the draft, within the limits, each sealed to the vault as it
 /// arrives (files fetched and cleaned first).
 /// </summary>
-internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> options) : IConversationHandler
+internal sealed class TipConversation(TipService tips, FileChoices choices, IOptions<TipsOptions> options) : IConversationHandler
 {
     public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
     {
@@ -96,12 +98,12 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
         var o = options.Value;
         var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
         state.MessageIds.Add(message.Id);
-        var answer = await AddAsync(context, draft, state, message, o, ct);
+        var (answer, markup) = await AddAsync(context, draft, state, message, o, ct);
         var albumContinues = message.MediaGroupId is { } group && group == state.LastMediaGroup && answer is null;
         state.LastMediaGroup = message.MediaGroupId;
         if (!albumContinues)
         {
-            var sent = await context.ReplyAsync(answer ?? context.T("tip.added", state.Parts), ct: ct);
+            var sent = await context.ReplyAsync(answer ?? context.T("tip.added", state.Parts), markup, ct);
             if (sent.Ok)
             {
                 state.MessageIds.Add(sent.MessageId);
@@ -112,56 +114,69 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
         await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
     }
 
-    /// <returns>null when the part was added quietly; otherwise what to tell the reader.</returns>
-    private async Task<string?> AddAsync(BotContext context, TipDraft draft, DraftState state, Message message, TipsOptions o, CancellationToken ct)
+    /// <returns>A null answer when the part was added quietly; otherwise what to tell the reader, with any buttons to choose.</returns>
+    private async Task<(string? Answer, InlineKeyboardMarkup? Markup)> AddAsync(
+        BotContext context, TipDraft draft, DraftState state, Message message, TipsOptions o, CancellationToken ct)
     {
         if (message.Voice is not null || message.VideoNote is not null || message.Location is not null || message.Venue is not null || message.Contact is not null)
         {
-            return context.T("tip.refused.identifying");
+            return (context.T("tip.refused.identifying"), null);
         }
 
         var text = message.Text ?? message.Caption;
         if (text is not null && state.TextLength + text.Length > o.MaxTextLength)
         {
-            return context.T("tip.text.too.long", o.MaxTextLength);
+            return (context.T("tip.text.too.long", o.MaxTextLength), null);
         }
 
-        string? warning = null;
+        (string?, InlineKeyboardMarkup?) answer = (null, null);
         if (message.Photo is { Length: > 0 } || message.Document is not null || message.Video is not null)
         {
             var (fileId, size, name, isPhoto) = message switch
             {
                 { Photo: { Length: > 0 } p } => (p[^1].FileId, p[^1].FileSize, (string?)null, true),
                 { Document: { } d } => (d.FileId, d.FileSize, d.FileName, false),
-                { Video: { } v } => (v.FileId, v.FileSize, v.FileName ?? "video.mp4", false),
+                { Video: { } v } => (v.FileId, v.FileSize, v.FileName, false),
                 _ => throw new InvalidOperationException("unreachable"),
             };
             if (size > o.MaxFileBytes)
             {
-                return context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes));
+                return (context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes)), null);
             }
 
             if (state.Files >= o.MaxFiles)
             {
-                return context.T("tip.too.many.files", o.MaxFiles);
+                return (context.T("tip.too.many.files", o.MaxFiles), null);
             }
 
-            switch (await tips.AddFileAsync(context.Db, draft, state, fileId, isPhoto, name, ct))
+            var added = await tips.AddFileAsync(context.Db, draft, state, fileId, isPhoto, ct);
+            switch (added.Result)
             {
                 case AddFileResult.TooBig:
-                    return context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes));
+                    return (context.T("tip.file.too.big", TipsFeature.Size(context, o.MaxFileBytes)), null);
                 case AddFileResult.Unreadable:
-                    return context.T("tip.file.unreadable");
+                    return (context.T("tip.file.unreadable"), null);
                 case AddFileResult.Refused:
-                    return context.T("tip.file.refused");
-                case AddFileResult.AddedUncleaned:
-                    warning = context.T("tip.file.not.cleanable", state.Parts);
+                    return (context.T("tip.file.refused"), null);
+                case AddFileResult.PastLimits:
+                    return (context.T("tip.file.limits"), null);
+                case AddFileResult.Held:
+                    var held = choices.Offer(added.Position, name: null);
+                    answer = (context.T("tip.file.held"), new InlineKeyboardMarkup(
+                        InlineKeyboardButton.WithCallbackData(context.T("tip.button.keep.file"), FileChoiceButton.Data(held, FileChoice.Keep)),
+                        InlineKeyboardButton.WithCallbackData(context.T("tip.button.drop.file"), FileChoiceButton.Data(held, FileChoice.Drop))));
+                    break;
+                case AddFileResult.Added when !string.IsNullOrWhiteSpace(name):
+                    // The name is offered back, never stored unless the tipster asks: it can name them or their device.
+                    var named = choices.Offer(added.Position, name);
+                    answer = (context.T("tip.file.added.unnamed", state.Parts, added.Extension.TrimStart('.').ToUpperInvariant()), new InlineKeyboardMarkup(
+                        InlineKeyboardButton.WithCallbackData(context.T("tip.button.keep.name"), FileChoiceButton.Data(named, FileChoice.KeepName))));
                     break;
             }
         }
         else if (text is null)
         {
-            return context.T("tip.unsupported");
+            return (context.T("tip.unsupported"), null);
         }
 
         if (text is not null)
@@ -169,7 +184,81 @@ internal sealed class TipConversation(TipService tips, IOptions<TipsOptions> opt
             tips.AddText(context.Db, draft, state, text);
         }
 
-        return warning;
+        return answer;
+    }
+}
+
+internal enum FileChoice
+{
+    Keep,
+    Drop,
+    KeepName,
+}
+
+/// <summary>
+/// The choices offered on a file just added: keep or drop a file the bot could not clean, keep a file's own name. Held in memory
+/// only, like receipt tokens: the name waits here, never in the database, until the tipster keeps it (or the offer lapses with
+/// the draft or a restart). A token names a draft position, and only the presser's own live draft is looked at.
+/// </summary>
+internal sealed class FileChoices(TimeProvider time, IOptions<TipsOptions> options)
+{
+    private readonly ConcurrentDictionary<string, (int Position, string? Name, DateTimeOffset Expires)> _offers = new(StringComparer.Ordinal);
+
+    public string Offer(int position, string? name)
+    {
+        var now = time.GetUtcNow();
+        foreach (var stale in _offers.Where(t => t.Value.Expires < now).Select(t => t.Key).ToList())
+        {
+            _offers.TryRemove(stale, out _);
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        _offers[token] = (position, name, now.AddMinutes(options.Value.DraftMinutes));
+        return token;
+    }
+
+    public (int Position, string? Name)? Redeem(string token) =>
+        _offers.TryRemove(token, out var offer) && offer.Expires >= time.GetUtcNow() ? (offer.Position, offer.Name) : null;
+}
+
+/// <summary>The buttons under a file just added: keep it as it is, drop it, or keep its own name.</summary>
+internal sealed class FileChoiceButton(TipService tips, FileChoices choices) : ICallbackHandler
+{
+    public const string Prefix = "tipf";
+
+    public static string Data(string token, FileChoice choice) => $"{Prefix}:{token}:{(int)choice}";
+
+    public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
+    {
+        var (token, choice) = data.Split(':') is [var t, var c] && int.TryParse(c, out var n) && Enum.IsDefined((FileChoice)n) ? (t, (FileChoice)n) : ("", FileChoice.Keep);
+        bool done = false;
+        if (choices.Redeem(token) is { } offer)
+        {
+            done = choice switch
+            {
+                FileChoice.KeepName when offer.Name is { } name => await tips.KeepNameAsync(context.Db, context.UserId, offer.Position, name, ct),
+                FileChoice.Keep or FileChoice.Drop when offer.Name is null => await tips.ReleaseAsync(context.Db, context.UserId, offer.Position, choice == FileChoice.Keep, ct),
+                _ => false,
+            };
+        }
+
+        if (!done)
+        {
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+            return;
+        }
+
+        var answer = context.T(choice switch
+        {
+            FileChoice.Keep => "tip.file.kept",
+            FileChoice.Drop => "tip.file.dropped",
+            _ => "tip.file.name.kept",
+        });
+        await context.Sender.AnswerCallbackAsync(query.Id, answer, ct);
+        if (query.Message is { } message)
+        {
+            await context.Sender.EditTextAsync(context.ChatId, message.Id, answer, ct: ct);
+        }
     }
 }
 
@@ -193,9 +282,9 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
 
         var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
         state.MessageIds.Add(context.IncomingMessageId);
-        if (state.Parts == 0)
+        if (await TipService.KeptPartsAsync(context.Db, draft, ct) == 0)
         {
-            await context.ReplyAsync(context.T("tip.empty"), ct: ct);
+            await context.ReplyAsync(context.T(state.Parts == 0 ? "tip.empty" : "tip.empty.held"), ct: ct);
             return;
         }
 
@@ -212,6 +301,11 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
         if (result.Uncleaned > 0)
         {
             text.Append("\n\n").Append(context.T("tip.uncleaned.stored", result.Uncleaned));
+        }
+
+        if (result.Dropped > 0)
+        {
+            text.Append("\n\n").Append(context.T("tip.held.dropped", result.Dropped));
         }
 
         var token = tokens.Issue(result.TipId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));

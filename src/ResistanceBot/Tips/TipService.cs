@@ -15,14 +15,19 @@ namespace ResistanceBot.Tips;
 /// <summary>Wakes whoever announces new tips to moderators (in batches, at random moments).</summary>
 internal sealed class TipArrivals : Hosting.Signal;
 
-internal sealed record SubmitResult(string Receipt, int TipId, int Uncleaned);
+/// <param name="Receipt">What the tipster keeps to read the answer.</param>
+/// <param name="TipId">The tip's number.</param>
+/// <param name="Uncleaned">Files the tipster kept although the bot could not clean them.</param>
+/// <param name="Dropped">Held files the tipster neither kept nor dropped: left out of the tip.</param>
+internal sealed record SubmitResult(string Receipt, int TipId, int Uncleaned, int Dropped);
 
 internal enum AddFileResult
 {
+    /// <summary>Cleaned and added.</summary>
     Added,
 
-    /// <summary>Added, but of a type the bot cannot clean: it keeps its metadata.</summary>
-    AddedUncleaned,
+    /// <summary>A type no cleaner covers (or a document holding one): held until the tipster keeps or drops it.</summary>
+    Held,
     TooBig,
 
     /// <summary>Telegram did not hand the file over.</summary>
@@ -30,7 +35,15 @@ internal enum AddFileResult
 
     /// <summary>A damaged or hostile file the cleaner refused.</summary>
     Refused,
+
+    /// <summary>A file past the cleaners' limits (too many boxes or entries, inflating too far, nested too deep).</summary>
+    PastLimits,
 }
+
+/// <param name="Result">Whether the file joined the draft, or why not.</param>
+/// <param name="Position">Where the part sits in the draft (what its buttons point to).</param>
+/// <param name="Extension">The extension of its neutral name.</param>
+internal readonly record struct AddedFile(AddFileResult Result, int Position = -1, string Extension = "");
 
 internal enum BanStatus
 {
@@ -143,38 +156,101 @@ internal sealed partial class TipService(
         state.TextLength += text.Length;
     }
 
-    /// <summary>A file part: fetched from Telegram now, cleaned by its content, and sealed to the vault with its name.</summary>
-    public async Task<AddFileResult> AddFileAsync(BotDbContext db, TipDraft draft, DraftState state, string fileId, bool isPhoto, string? fileName, CancellationToken ct)
+    /// <summary>
+    /// A file part: fetched from Telegram now, cleaned by its content, and sealed to the vault. Its own name is not kept (see
+    /// <see cref="KeepNameAsync"/>). A file no cleaner covers is held until the tipster keeps or drops it.
+    /// </summary>
+    public async Task<AddedFile> AddFileAsync(BotDbContext db, TipDraft draft, DraftState state, string fileId, bool isPhoto, CancellationToken ct)
     {
         var (content, tooBig) = await DownloadAsync(fileId, ct);
         if (tooBig)
         {
-            return AddFileResult.TooBig;
+            return new AddedFile(AddFileResult.TooBig);
         }
 
         if (content is null)
         {
-            return AddFileResult.Unreadable;
+            return new AddedFile(AddFileResult.Unreadable);
         }
 
+        // No log line for a refusal either: its time would date the upload.
         var cleaned = MediaCleaner.Clean(content);
         if (cleaned.Content is null)
         {
-            return AddFileResult.Refused;
+            return new AddedFile(cleaned.PastLimits ? AddFileResult.PastLimits : AddFileResult.Refused);
         }
 
+        var position = state.Parts++;
         db.TipParts.Add(new TipPart
         {
             DraftKey = draft.DraftKey,
-            Position = state.Parts++,
+            Position = position,
             Kind = isPhoto ? TipPartKind.Photo : TipPartKind.Document,
             Media = cleaned.Kind,
             Cleaned = cleaned.Cleaned,
+            Held = !cleaned.Cleaned,
+            Extension = cleaned.Extension,
             SealedContent = vault.Seal(cleaned.Content, FilePurpose),
-            SealedName = fileName is null ? null : vault.Seal(Encoding.UTF8.GetBytes(fileName), NamePurpose),
         });
         state.Files++;
-        return cleaned.Cleaned ? AddFileResult.Added : AddFileResult.AddedUncleaned;
+        return new AddedFile(cleaned.Cleaned ? AddFileResult.Added : AddFileResult.Held, position, cleaned.Extension);
+    }
+
+    /// <summary>The tipster chose to keep a file's own name: it is sealed to the vault with the file. False when the part is gone.</summary>
+    public async Task<bool> KeepNameAsync(BotDbContext db, long userId, int position, string name, CancellationToken ct)
+    {
+        if (await PartAsync(db, userId, position, ct) is not { } part)
+        {
+            return false;
+        }
+
+        part.SealedName = vault.Seal(Encoding.UTF8.GetBytes(name), NamePurpose);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>The tipster keeps a held file as it is, or drops it from the draft. False when it is no longer held.</summary>
+    public async Task<bool> ReleaseAsync(BotDbContext db, long userId, int position, bool keep, CancellationToken ct)
+    {
+        if (await PartAsync(db, userId, position, ct) is not { Held: true } part)
+        {
+            return false;
+        }
+
+        if (keep)
+        {
+            part.Held = false;
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+
+        db.TipParts.Remove(part);
+        // A dropped file frees its place among the draft's files.
+        var draft = await db.TipDrafts.SingleAsync(d => d.DraftKey == part.DraftKey, ct);
+        if (await OpenDraftAsync(draft, ct) is { } state)
+        {
+            state.Files--;
+            await SaveDraftAsync(db, draft, state, ct);
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>A part of this user's own live draft: a button pressed by anyone else, or for another draft, finds nothing.</summary>
+    private async Task<TipPart?> PartAsync(BotDbContext db, long userId, int position, CancellationToken ct) =>
+        await DraftAsync(db, userId, ct) is { } draft
+            ? await db.TipParts.FirstOrDefaultAsync(p => p.DraftKey == draft.DraftKey && p.Position == position, ct)
+            : null;
+
+    /// <summary>The parts /send would store: every part but the held ones.</summary>
+    public static Task<int> KeptPartsAsync(BotDbContext db, TipDraft draft, CancellationToken ct)
+    {
+        var draftKey = draft.DraftKey;
+        return db.TipParts.CountAsync(p => p.DraftKey == draftKey && !p.Held, ct);
     }
 
     private async Task<(byte[]? Content, bool TooBig)> DownloadAsync(string fileId, CancellationToken ct)
@@ -230,6 +306,7 @@ internal sealed partial class TipService(
         var draftKey = draft.DraftKey;
         // The tip, its parts and the end of the draft commit together: a failure loses nothing, a retry stores nothing twice.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var dropped = await db.TipParts.Where(p => p.DraftKey == draftKey && p.Held).ExecuteDeleteAsync(ct);
         db.Tips.Add(tip);
         await db.SaveChangesAsync(ct);
         await db.TipParts.Where(p => p.DraftKey == draftKey).ExecuteUpdateAsync(s => s.SetProperty(p => p.TipId, tip.Id).SetProperty(p => p.DraftKey, (byte[]?)null), ct);
@@ -238,7 +315,7 @@ internal sealed partial class TipService(
         // No log line: its time would date the tip. Moderators hear of it in the next batch of notices.
         arrivals.Wake();
         var uncleaned = await db.TipParts.CountAsync(p => p.TipId == tip.Id && !p.Cleaned, ct);
-        return new SubmitResult(receipt, tip.Id, uncleaned);
+        return new SubmitResult(receipt, tip.Id, uncleaned, dropped);
     }
 
     /// <summary>/check: the state, and the replies only this receipt opens. Null when no tip has this receipt.</summary>
@@ -355,10 +432,9 @@ internal sealed partial class TipService(
         foreach (var (part, n) in tip.Parts.Where(p => p.Kind != TipPartKind.Text).Select((p, i) => (p, i + 1)))
         {
             var content = Open(part.SealedContent, FilePurpose) ?? [];
-            // A file the bot could not clean gets a neutral name: its own may name its author or their device.
-            var name = !part.Cleaned ? $"tip-{tip.Id}-file-{n}.bin"
-                : part.SealedName is { } sealedName ? OpenText(sealedName, NamePurpose)
-                : part.Kind == TipPartKind.Photo ? $"tip-{tip.Id}-photo-{n}.jpg" : $"tip-{tip.Id}-file-{n}";
+            // A neutral name, by the file's content, unless the tipster chose to keep its own.
+            var name = part.SealedName is { } sealedName ? OpenText(sealedName, NamePurpose)
+                : $"tip-{tip.Id}-{(part.Kind == TipPartKind.Photo ? "photo" : "file")}-{n}{part.Extension ?? MediaCleaner.ExtensionOf(part.Media)}";
             files.Add(new OpenedFile(content, name, part.Kind == TipPartKind.Photo && part.Media == MediaKind.Jpeg, part.Cleaned));
         }
 

@@ -37,8 +37,16 @@ public sealed class TipLineTests
         await Eventually.HoldsAsync(() => Task.FromResult(bot.Emulator.PendingUpdateCount == 0));
 
         var document = await user.AskAsync("", Wait, () => user.SendDocument(Fixture("gps.jpg"), "IMG_0001.jpg", "image/jpeg"));
-        Assert.True(!english || document.Text.StartsWith("Added to your tip", StringComparison.Ordinal), document.Text);
+        Assert.True(!english || document.Text.StartsWith("Added, cleaned of metadata (parts in the draft: 5). Editors will see it as a JPG file under a neutral name", StringComparison.Ordinal), document.Text);
+        Assert.True(!english || document.ButtonData("Keep its own name") is not null, "the name is offered back");
         return await user.AskAsync("/send", Wait);
+    }
+
+    /// <summary>Presses a button and waits for the bot's answer to it.</summary>
+    internal static async Task PressAsync(BotApiEmulator.BotApiEmulator emulator, TelegramUser user, ChatMessage message, string data)
+    {
+        var query = user.PressButton(message.MessageId, data);
+        await emulator.WaitUntilAsync(() => emulator.CallbackAnswers.Any(a => a.QueryId == query), Wait, $"the bot to act on '{data}'");
     }
 
     internal static string ReceiptOf(ChatMessage receipt)
@@ -80,7 +88,8 @@ public sealed class TipLineTests
         var files = tip.Parts.Where(p => p.Kind != TipPartKind.Text).ToList();
         Assert.Equal(3, files.Count);
         Assert.All(files, f => Assert.True(f.Cleaned));
-        Assert.Equal("IMG_0001.jpg", Encoding.UTF8.GetString(TestVault.Open(files[^1].SealedName!, TipService.NamePurpose)!));
+        Assert.All(files, f => Assert.Null(f.SealedName)); // its own name is not kept unless asked
+        Assert.Equal([".jpg", ".jpg", ".jpg"], files.Select(f => f.Extension));
         foreach (var file in files)
         {
             var content = TestVault.Open(file.SealedContent, TipService.FilePurpose)!;
@@ -97,6 +106,49 @@ public sealed class TipLineTests
     }
 
     [Fact]
+    public async Task A_phone_video_and_a_Word_file_reach_the_moderator_cleaned_under_neutral_names_unless_the_tipster_keeps_a_name()
+    {
+        const long Admin = 8_100_900;
+        var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = TestDatabase.New();
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={Admin}"), database: db);
+        bot.UnlockVault();
+        var admin = emulator.User(Admin, "Admin");
+        await admin.AskAsync("/start", Wait);
+        var tipster = emulator.User(8_100_004, "Tipster", languageCode: "en");
+        await tipster.AskAsync("/tip", Wait);
+
+        // A video with the place and the phone in it, named as a phone names it, sent "as a file" (the bytes decide, not the name).
+        var video = await tipster.AskAsync("", Wait, () => tipster.SendDocument(Cleaning.DirtyFiles.Bytes("video.mov"), "VID_20190509_Petrov.txt", "text/plain"));
+        Assert.StartsWith("Added, cleaned of metadata (parts in the draft: 1). Editors will see it as a MOV file under a neutral name", video.Text, StringComparison.Ordinal);
+        var word = await tipster.AskAsync("", Wait, () => tipster.SendDocument(Cleaning.DirtyFiles.Bytes("report.docx"), "plan_Petrov.docx", "application/octet-stream"));
+        await Integration.ReaderJourneyTests.PressAsync(bot, tipster, word, word.ButtonData("Keep its own name")!);
+        Assert.Equal("Its own name is kept with it.", tipster.BotMessages.Single(m => m.MessageId == word.MessageId).Text);
+        await tipster.AskAsync("/send", Wait);
+        Assert.All(tipster.Messages.Where(m => m.MessageId < word.MessageId), m => Assert.True(m.IsDeleted, $"'{m.Text}' is still in the chat"));
+
+        var before = admin.BotMessageCount;
+        admin.SendText("/open 1");
+        await emulator.WaitUntilAsync(() => admin.BotMessages.Skip(before).Count(m => m.Document is not null) == 2, Wait, "the two files");
+        var files = admin.BotMessages.Skip(before).Where(m => m.Document is not null).Select(m => m.Document!).ToList();
+        Assert.Equal(["tip-1-file-1.mov", "plan_Petrov.docx"], files.Select(f => f.FileName));
+        foreach (var (file, n) in files.Select((f, i) => (f, i)))
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"opened-{Guid.NewGuid():N}-{n}{Path.GetExtension(file.FileName)}");
+            await File.WriteAllBytesAsync(path, file.Content);
+            var tags = Tools.ExifTool(path);
+            Assert.DoesNotContain(tags, t => t.Tag.Contains("GPS", StringComparison.Ordinal) || t.Value.Contains("Petrov", StringComparison.Ordinal) || t.Value.Contains("Sonarix", StringComparison.Ordinal));
+            File.Delete(path);
+        }
+
+        Assert.True(files[0].Content.Length < Cleaning.DirtyFiles.Bytes("video.mov").Length);
+        await bot.StopAsync();
+        var stored = Encoding.UTF8.GetString(await bot.Database.StoredBytesAsync());
+        Assert.DoesNotContain("VID_20190509", stored, StringComparison.Ordinal); // never stored: not even sealed
+        Assert.DoesNotContain("plan_Petrov", stored, StringComparison.Ordinal); // kept, but sealed to the vault
+    }
+
+    [Fact]
     public async Task Limits_refusals_and_warnings_are_told_plainly_and_nothing_identifying_joins_the_tip()
     {
         var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
@@ -110,15 +162,24 @@ public sealed class TipLineTests
         Assert.StartsWith("Not added: voice messages, round videos, locations and contacts", (await user.AskAsync("", Wait, () => user.SendContact())).Text, StringComparison.Ordinal);
         Assert.StartsWith("Not added: a tip's text can be at most 100", (await user.AskAsync(new string('x', 101), Wait)).Text, StringComparison.Ordinal);
         Assert.Equal("Your draft is empty: send text, photos or files first.", (await user.AskAsync("/send", Wait)).Text);
+        // A file no cleaner can read is held, and joins the tip only if the tipster keeps it.
         var pdf = await user.AskAsync("", Wait, () => user.SendDocument(Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)"), "report.pdf", "application/pdf"));
-        Assert.StartsWith("⚠️ Part 1 is a type the bot cannot clean of metadata", pdf.Text, StringComparison.Ordinal);
+        Assert.StartsWith("⚠️ The bot cannot clean this file. It would reach the editors exactly as you sent it", pdf.Text, StringComparison.Ordinal);
+        Assert.Equal("Nothing to send yet: your draft holds only files you have not chosen to keep. Press “Keep it as it is” under a file, or send something else.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal("Not added: files can be at most 2 KB.", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text);
         Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendDocument([1, 2, 3], "b.pdf", "application/pdf"))).Text, StringComparison.Ordinal);
+
+        // A forged button (another token, another choice) does nothing; the real one keeps the file.
+        var stale = user.PressButton(pdf.MessageId, "tipf:0123456789abcdef01234567:0");
+        await emulator.WaitUntilAsync(() => emulator.CallbackAnswers.Any(a => a.QueryId == stale), Wait, "the forged button's answer");
+        Assert.Equal("This button no longer works. Send the command again.", emulator.CallbackAnswers.Single(a => a.QueryId == stale).Text);
+        await Integration.ReaderJourneyTests.PressAsync(bot, user, pdf, pdf.ButtonData("Keep it as it is")!);
+        Assert.Equal("Kept as you sent it. Editors will see it marked “not cleaned”.", user.BotMessages.Single(m => m.MessageId == pdf.MessageId).Text);
 
         var receipt = await user.AskAsync("/send", Wait);
         Assert.Contains("Files whose metadata could not be removed: 1", receipt.Text, StringComparison.Ordinal);
         var file = await bot.WithDbAsync(d => d.TipParts.SingleAsync(p => p.Kind != TipPartKind.Text));
-        Assert.Equal((MediaKind.Other, false), (file.Media, file.Cleaned));
+        Assert.Equal((MediaKind.Pdf, false, false, ".pdf"), (file.Media, file.Cleaned, file.Held, file.Extension));
 
         await user.AskAsync("/tip", Wait);
         await user.AskAsync("one more", Wait);

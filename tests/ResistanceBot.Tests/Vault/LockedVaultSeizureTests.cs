@@ -34,7 +34,8 @@ public sealed class LockedVaultSeizureTests
         await tipster.AskAsync("/tip", Wait);
         await tipster.AskAsync(TextMarker, Wait);
         await tipster.AskAsync("", Wait, () => tipster.SendPhoto(Fixture("gps.jpg")));
-        await tipster.AskAsync("", Wait, () => tipster.SendDocument(Fixture("gps.jpg"), FileName, "image/jpeg"));
+        var added = await tipster.AskAsync("", Wait, () => tipster.SendDocument(Fixture("gps.jpg"), FileName, "image/jpeg"));
+        await Tips.TipLineTests.PressAsync(emulator, tipster, added, added.ButtonData("Keep its own name")!); // the name sealed too
         var receipt = Tips.TipLineTests.ReceiptOf(await tipster.AskAsync("/send", Wait));
         await UnlockAsync(admin);
         await OpenAsync(bot, admin);
