@@ -9,7 +9,7 @@ namespace ResistanceBot.Tips;
 /// Cleans Office Open XML (docx, xlsx, pptx) and OpenDocument (odt, ods, odp) files, which are ZIP archives of XML parts. Core,
 /// app and custom properties and meta.xml are emptied; authors, initials and dates leave comments and tracked changes (the
 /// changes themselves stay, for editors to judge); revision ids (rsid), template paths, document variables, printer settings
-/// and thumbnails go; embedded JPEG, PNG and WebP pictures are cleaned like photos. The archive is written anew, every entry
+/// and thumbnails go; embedded pictures, media and documents are cleaned by their own cleaners. The archive is written anew, every entry
 /// dated 1980-01-01. A ZIP that inflates past the limits (a zip bomb), has too many entries, or XML with a DTD is refused.
 /// </summary>
 internal static class OfficeCleaner
