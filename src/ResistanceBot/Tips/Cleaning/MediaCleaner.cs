@@ -27,8 +27,11 @@ internal enum MediaKind
     /// <summary>Ogg Vorbis and Ogg Opus audio.</summary>
     Ogg,
 
-    /// <summary>Any other ZIP archive: no cleaner looks inside.</summary>
+    /// <summary>Any other ZIP archive: each file in it cleaned in turn.</summary>
     Archive,
+
+    /// <summary>Plain text (UTF-8, no control characters): it holds nothing but what it says.</summary>
+    Text,
 
     /// <summary>A type the bot cannot clean (executables, unknown formats).</summary>
     Other,
@@ -52,7 +55,8 @@ internal sealed record CleanResult(MediaKind Kind, byte[]? Content, bool Cleaned
 
 /// <summary>
 /// Removes metadata from every kind of file a tipster may send, by its content: images (JPEG, PNG, WebP, HEIF/AVIF), video and
-/// audio in ISO base media files (MP4, MOV, 3GP, M4A), MP3, Ogg, PDF, Office and OpenDocument files. Containers are rewritten,
+/// audio in ISO base media files (MP4, MOV, 3GP, M4A), MP3, Ogg, PDF, Office and OpenDocument files, ZIP archives (each file in
+/// them in turn); plain text holds nothing to remove. Containers are rewritten,
 /// never their pictures or sound decoded, so no decoder parses hostile data. Whatever goes wrong in a cleaner (a damaged or
 /// hostile file, a limit reached) ends here as a refusal: nothing throws past this method.
 /// </summary>
@@ -97,7 +101,31 @@ internal static class MediaCleaner
             return MediaKind.Mp3;
         }
 
-        return content.StartsWith("OggS"u8) ? MediaKind.Ogg : MediaKind.Other;
+        if (content.StartsWith("OggS"u8))
+        {
+            return MediaKind.Ogg;
+        }
+
+        return IsPlainText(content) ? MediaKind.Text : MediaKind.Other;
+    }
+
+    /// <summary>UTF-8 text with no control characters but tabs and line ends: nothing in it but what a reader sees.</summary>
+    private static bool IsPlainText(ReadOnlySpan<byte> content)
+    {
+        if (content.IsEmpty || !System.Text.Unicode.Utf8.IsValid(content))
+        {
+            return false;
+        }
+
+        foreach (var b in content)
+        {
+            if ((b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f')) || b == 0x7F)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The usual extension of a kind, for files stored before the extension was (by content, at cleaning).</summary>
@@ -114,11 +142,9 @@ internal static class MediaCleaner
         MediaKind.Mp3 => ".mp3",
         MediaKind.Ogg => ".ogg",
         MediaKind.Archive => ".zip",
+        MediaKind.Text => ".txt",
         _ => ".bin",
     };
-
-    /// <summary>Whether the bot removes metadata from files of this kind.</summary>
-    public static bool Cleans(MediaKind kind) => kind is not (MediaKind.Archive or MediaKind.Other);
 
     public static CleanResult Clean(byte[] content) => Clean(content, depth: 0);
 
@@ -139,7 +165,8 @@ internal static class MediaCleaner
                 MediaKind.Ooxml or MediaKind.Odf => OfficeCleaner.Clean(content, kind, depth),
                 MediaKind.Mp3 => AudioCleaners.CleanMp3(content),
                 MediaKind.Ogg => AudioCleaners.CleanOgg(content),
-                MediaKind.Archive => CleanResult.AsSent(kind, content, ".zip"),
+                MediaKind.Archive => ArchiveCleaner.Clean(content, depth),
+                MediaKind.Text => CleanResult.Done(kind, content, ".txt"),
                 _ => CleanResult.AsSent(kind, content, ".bin"),
             };
         }

@@ -17,7 +17,7 @@ internal static class OfficeCleaner
     // Compound files: OLE objects, older Office documents, with their own summary of author and dates.
     private static readonly byte[] OleSignature = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-    private static readonly DateTimeOffset ZipEpoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset ZipEpoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly XNamespace W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
     private static readonly XNamespace Relationships = "http://schemas.openxmlformats.org/package/2006/relationships";
     private static readonly XNamespace ContentTypes = "http://schemas.openxmlformats.org/package/2006/content-types";
@@ -136,7 +136,7 @@ internal static class OfficeCleaner
             }
 
             // Pictures, sound and video are compressed already: deflating them again costs time and saves next to nothing.
-            var level = entry.FullName == "mimetype" || MediaCleaner.Detect(cleaned) is not (MediaKind.Other or MediaKind.Ooxml or MediaKind.Odf or MediaKind.Archive)
+            var level = entry.FullName == "mimetype" || MediaCleaner.Detect(cleaned) is not (MediaKind.Other or MediaKind.Text or MediaKind.Ooxml or MediaKind.Odf or MediaKind.Archive)
                 ? CompressionLevel.NoCompression : CompressionLevel.Optimal;
             var target = zip.CreateEntry(entry.FullName, level);
             target.LastWriteTime = ZipEpoch;

@@ -225,19 +225,71 @@ public sealed partial class CleanedFileTests
         Assert.Equal(MediaKind.Ogg, MediaCleaner.Detect(DirtyFiles.Bytes("sound.opus")));
         Assert.Equal(".xlsx", MediaCleaner.Clean(DirtyFiles.Bytes("table.xlsx")).Extension);
 
-        // A plain ZIP, an executable and unknown bytes are kept as sent, not cleaned: the tipster is asked first.
-        using var zipped = new MemoryStream();
-        using (var zip = new ZipArchive(zipped, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            using var stream = zip.CreateEntry("notes.txt").Open();
-            stream.Write("notes"u8);
-        }
-
-        foreach (var other in new[] { zipped.ToArray(), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0], Encoding.UTF8.GetBytes("just text") })
+        // Plain text holds nothing to remove; an executable and unknown bytes are kept as sent: the tipster is asked first.
+        Assert.Equal((MediaKind.Text, true), (MediaCleaner.Clean("just text\n"u8.ToArray()).Kind, MediaCleaner.Clean("just text\n"u8.ToArray()).Cleaned));
+        foreach (var other in new[] { [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0], new byte[] { 0, 1, 2, 3 } })
         {
             var result = MediaCleaner.Clean(other);
-            Assert.False(result.Cleaned);
+            Assert.Equal((MediaKind.Other, false), (result.Kind, result.Cleaned));
             Assert.Equal(other, result.Content);
         }
+    }
+
+    private static byte[] Zip(params (string Name, byte[] Data)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            zip.Comment = $"made by {DirtyFiles.Person}";
+            foreach (var (name, data) in entries)
+            {
+                var entry = zip.CreateEntry(name);
+                entry.LastWriteTime = new DateTimeOffset(2019, 5, 9, 10, 0, 0, TimeSpan.Zero);
+                entry.Comment = DirtyFiles.Serial;
+                using var stream = entry.Open();
+                stream.Write(data);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    [Fact]
+    public void A_ZIP_archive_has_every_file_in_it_cleaned_and_loses_its_comments_and_dates()
+    {
+        var inner = Zip(("sound.mp3", DirtyFiles.Bytes("sound.mp3")));
+        var archive = Zip(("photos/photo.jpg", DirtyFiles.Bytes("photo.jpg")), ("report.docx", DirtyFiles.Bytes("report.docx")), ("notes.txt", "Trucks at 3"u8.ToArray()), ("more.zip", inner));
+        var result = MediaCleaner.Clean(archive);
+        Assert.True(result.Cleaned, result.Refusal);
+        Assert.Equal((MediaKind.Archive, ".zip"), (result.Kind, result.Extension));
+
+        var folder = Directory.CreateTempSubdirectory("cleaned-zip-").FullName;
+        using (var zip = new ZipArchive(new MemoryStream(result.Content!), ZipArchiveMode.Read))
+        {
+            Assert.Equal("", zip.Comment);
+            Assert.Equal(["photos/photo.jpg", "report.docx", "notes.txt", "more.zip"], zip.Entries.Select(e => e.FullName));
+            Assert.All(zip.Entries, e => Assert.Equal((1980, ""), (e.LastWriteTime.Year, e.Comment)));
+            zip.ExtractToDirectory(folder);
+        }
+
+        using (var nested = ZipFile.OpenRead(Path.Combine(folder, "more.zip")))
+        {
+            nested.ExtractToDirectory(Path.Combine(folder, "more"));
+        }
+
+        foreach (var file in new[] { "photos/photo.jpg", "report.docx", "more/sound.mp3" })
+        {
+            var tags = Tools.ExifTool(Path.Combine(folder, file));
+            Assert.True(!tags.Any(Identifies), $"{file} in the archive still says:\n{Show(tags.Where(Identifies))}");
+        }
+
+        Assert.Equal("Trucks at 3", File.ReadAllText(Path.Combine(folder, "notes.txt")));
+        var bytes = Encoding.Latin1.GetString(result.Content!);
+        Assert.All(DirtyFiles.Secrets, secret => Assert.DoesNotContain(secret, bytes, StringComparison.OrdinalIgnoreCase));
+
+        // A file in it that no cleaner covers keeps the archive "not cleaned", but the rest of it is still cleaned.
+        var mixed = MediaCleaner.Clean(Zip(("photo.jpg", DirtyFiles.Bytes("photo.jpg")), ("tool.exe", [(byte)'M', (byte)'Z', 0x90, 0])));
+        Assert.Equal((MediaKind.Archive, false), (mixed.Kind, mixed.Cleaned));
+        Assert.DoesNotContain(DirtyFiles.Person, Encoding.Latin1.GetString(mixed.Content!), StringComparison.Ordinal);
     }
 }

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace ResistanceBot.Tests.Tips.Cleaning;
 
 /// <summary>
-/// Every cleaner, fed 100,000 truncated and mutated copies of a real dirty file of its format: byte flips, extreme length
+/// Every cleaner (eleven formats), fed 100,000 truncated and mutated copies of a real dirty file of its format: byte flips, extreme length
 /// fields, spliced and repeated regions, inserted and cut runs. Whatever the input, <see cref="MediaCleaner.Clean(byte[])"/>
 /// returns (cleaned, kept as sent, or refused with a reason); nothing throws past it. The cleaners do not depend on the
 /// database, so this runs once, on the SQLite half of tests/run.
@@ -18,7 +18,7 @@ public sealed class CleanerFuzzTests(ITestOutputHelper output)
     private static readonly int Inputs = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_INPUTS"), out var n) ? n : 100_000;
 
     public static TheoryData<string> Formats() =>
-        ["photo.jpg", "photo.png", "photo.webp", "photo.heic", "video.mp4", "sound.mp3", "sound.ogg", "report.pdf", "report.docx", "report.odt"];
+        ["photo.jpg", "photo.png", "photo.webp", "photo.heic", "video.mp4", "sound.mp3", "sound.ogg", "report.pdf", "report.docx", "report.odt", "archive.zip"];
 
     private static readonly uint[] Extremes = [0, 1, 7, 8, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF8, 0x0000FFFF, 0x00010000];
 

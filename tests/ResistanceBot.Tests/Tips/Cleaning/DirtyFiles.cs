@@ -110,6 +110,14 @@ internal static class DirtyFiles
         File.WriteAllBytes(At("report.odt"), Odf("text", File.ReadAllBytes(At("photo.jpg")), File.ReadAllBytes(At("photo.png"))));
         File.WriteAllBytes(At("table.ods"), Odf("spreadsheet", File.ReadAllBytes(At("photo.jpg")), File.ReadAllBytes(At("photo.png"))));
         File.WriteAllBytes(At("slides.odp"), Odf("presentation", File.ReadAllBytes(At("photo.jpg")), File.ReadAllBytes(At("photo.png"))));
+        using (var archive = ZipFile.Open(At("archive.zip"), ZipArchiveMode.Create))
+        {
+            archive.Comment = Person;
+            archive.CreateEntryFromFile(At("photo.jpg"), "photos/photo.jpg");
+            archive.CreateEntryFromFile(At("sound.mp3"), "sound.mp3");
+            archive.CreateEntryFromFile(At("report.odt"), "report.odt");
+        }
+
         return dir;
     }
 
