@@ -35,6 +35,11 @@ internal static class ArchiveCleaner
                 throw new CleanerLimitException("it has too many files");
             }
 
+            if (input.Entries.Any(e => e.IsEncrypted))
+            {
+                return CleanResult.AsSent(MediaKind.Archive, file, ".zip", "the archive is encrypted");
+            }
+
             var budget = CleanerLimits.MaxInflatedBytes;
             var cleanedAll = true;
             using var output = new MemoryStream(file.Length + (file.Length / 8) + 4096);

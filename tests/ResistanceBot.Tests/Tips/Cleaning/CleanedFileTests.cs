@@ -287,6 +287,18 @@ public sealed partial class CleanedFileTests
         var bytes = Encoding.Latin1.GetString(result.Content!);
         Assert.All(DirtyFiles.Secrets, secret => Assert.DoesNotContain(secret, bytes, StringComparison.OrdinalIgnoreCase));
 
+        // An encrypted archive (the flag set on its entries, as zip -e leaves it) cannot be read: it is kept as sent, not cleaned.
+        var encrypted = Zip(("photo.jpg", DirtyFiles.Bytes("photo.jpg")));
+        foreach (var (signature, flagAt) in new[] { ("PK\u0003\u0004"u8.ToArray(), 6), ("PK\u0001\u0002"u8.ToArray(), 8) })
+        {
+            var at = encrypted.AsSpan().IndexOf(signature);
+            encrypted[at + flagAt] |= 1;
+        }
+
+        var locked = MediaCleaner.Clean(encrypted);
+        Assert.Equal((MediaKind.Archive, false), (locked.Kind, locked.Cleaned));
+        Assert.Equal(encrypted, locked.Content);
+
         // A file in it that no cleaner covers keeps the archive "not cleaned", but the rest of it is still cleaned.
         var mixed = MediaCleaner.Clean(Zip(("photo.jpg", DirtyFiles.Bytes("photo.jpg")), ("tool.exe", [(byte)'M', (byte)'Z', 0x90, 0])));
         Assert.Equal((MediaKind.Archive, false), (mixed.Kind, mixed.Cleaned));
