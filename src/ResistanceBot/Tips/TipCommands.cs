@@ -161,14 +161,14 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
                 case AddFileResult.PastLimits:
                     return (context.T("tip.file.limits"), null);
                 case AddFileResult.Held:
-                    var held = choices.Offer(added.Position, name: null);
+                    var held = choices.Offer(state.Id, added.Position, name: null);
                     answer = (context.T("tip.file.held"), new InlineKeyboardMarkup(
                         InlineKeyboardButton.WithCallbackData(context.T("tip.button.keep.file"), FileChoiceButton.Data(held, FileChoice.Keep)),
                         InlineKeyboardButton.WithCallbackData(context.T("tip.button.drop.file"), FileChoiceButton.Data(held, FileChoice.Drop))));
                     break;
                 case AddFileResult.Added when !string.IsNullOrWhiteSpace(name):
                     // The name is offered back, never stored unless the tipster asks: it can name them or their device.
-                    var named = choices.Offer(added.Position, name);
+                    var named = choices.Offer(state.Id, added.Position, name);
                     answer = (context.T("tip.file.added.unnamed", state.Parts, added.Extension.TrimStart('.').ToUpperInvariant()), new InlineKeyboardMarkup(
                         InlineKeyboardButton.WithCallbackData(context.T("tip.button.keep.name"), FileChoiceButton.Data(named, FileChoice.KeepName))));
                     break;
@@ -202,9 +202,9 @@ internal enum FileChoice
 /// </summary>
 internal sealed class FileChoices(TimeProvider time, IOptions<TipsOptions> options)
 {
-    private readonly ConcurrentDictionary<string, (int Position, string? Name, DateTimeOffset Expires)> _offers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (FileOffer Offer, DateTimeOffset Expires)> _offers = new(StringComparer.Ordinal);
 
-    public string Offer(int position, string? name)
+    public string Offer(string draftId, int position, string? name)
     {
         var now = time.GetUtcNow();
         foreach (var stale in _offers.Where(t => t.Value.Expires < now).Select(t => t.Key).ToList())
@@ -213,13 +213,16 @@ internal sealed class FileChoices(TimeProvider time, IOptions<TipsOptions> optio
         }
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        _offers[token] = (position, name, now.AddMinutes(options.Value.DraftMinutes));
+        _offers[token] = (new FileOffer(draftId, position, name), now.AddMinutes(options.Value.DraftMinutes));
         return token;
     }
 
-    public (int Position, string? Name)? Redeem(string token) =>
-        _offers.TryRemove(token, out var offer) && offer.Expires >= time.GetUtcNow() ? (offer.Position, offer.Name) : null;
+    public FileOffer? Redeem(string token) =>
+        _offers.TryRemove(token, out var offer) && offer.Expires >= time.GetUtcNow() ? offer.Offer : null;
 }
+
+/// <summary>What a file's buttons point to: a position in one draft (another draft of the same reader finds nothing), and a name to keep.</summary>
+internal sealed record FileOffer(string DraftId, int Position, string? Name);
 
 /// <summary>The buttons under a file just added: keep it as it is, drop it, or keep its own name.</summary>
 internal sealed class FileChoiceButton(TipService tips, FileChoices choices) : ICallbackHandler
@@ -236,8 +239,8 @@ internal sealed class FileChoiceButton(TipService tips, FileChoices choices) : I
         {
             done = choice switch
             {
-                FileChoice.KeepName when offer.Name is { } name => await tips.KeepNameAsync(context.Db, context.UserId, offer.Position, name, ct),
-                FileChoice.Keep or FileChoice.Drop when offer.Name is null => await tips.ReleaseAsync(context.Db, context.UserId, offer.Position, choice == FileChoice.Keep, ct),
+                FileChoice.KeepName when offer.Name is { } name => await tips.KeepNameAsync(context.Db, context.UserId, offer, name, ct),
+                FileChoice.Keep or FileChoice.Drop when offer.Name is null => await tips.ReleaseAsync(context.Db, context.UserId, offer, choice == FileChoice.Keep, ct),
                 _ => false,
             };
         }

@@ -97,6 +97,12 @@ internal sealed class DraftState
 
     public long ChatId { get; set; }
 
+    /// <summary>
+    /// This draft among the reader's drafts (whose key is the same all day): the buttons under its files name it, so that a
+    /// button from a dropped draft finds nothing in the next.
+    /// </summary>
+    public string Id { get; set; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
     public List<int> MessageIds { get; set; } = [];
 
     /// <summary>The album whose first photo was acknowledged, so an album gets one answer, not ten.</summary>

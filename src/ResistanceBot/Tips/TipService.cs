@@ -197,9 +197,9 @@ internal sealed partial class TipService(
     }
 
     /// <summary>The tipster chose to keep a file's own name: it is sealed to the vault with the file. False when the part is gone.</summary>
-    public async Task<bool> KeepNameAsync(BotDbContext db, long userId, int position, string name, CancellationToken ct)
+    public async Task<bool> KeepNameAsync(BotDbContext db, long userId, FileOffer offer, string name, CancellationToken ct)
     {
-        if (await PartAsync(db, userId, position, ct) is not { } part)
+        if (await PartAsync(db, userId, offer, ct) is not { } part)
         {
             return false;
         }
@@ -210,9 +210,9 @@ internal sealed partial class TipService(
     }
 
     /// <summary>The tipster keeps a held file as it is, or drops it from the draft. False when it is no longer held.</summary>
-    public async Task<bool> ReleaseAsync(BotDbContext db, long userId, int position, bool keep, CancellationToken ct)
+    public async Task<bool> ReleaseAsync(BotDbContext db, long userId, FileOffer offer, bool keep, CancellationToken ct)
     {
-        if (await PartAsync(db, userId, position, ct) is not { Held: true } part)
+        if (await PartAsync(db, userId, offer, ct) is not { Held: true } part)
         {
             return false;
         }
@@ -240,11 +240,17 @@ internal sealed partial class TipService(
         return true;
     }
 
-    /// <summary>A part of this user's own live draft: a button pressed by anyone else, or for another draft, finds nothing.</summary>
-    private async Task<TipPart?> PartAsync(BotDbContext db, long userId, int position, CancellationToken ct) =>
-        await DraftAsync(db, userId, ct) is { } draft
-            ? await db.TipParts.FirstOrDefaultAsync(p => p.DraftKey == draft.DraftKey && p.Position == position, ct)
-            : null;
+    /// <summary>A part of this user's own live draft, the one the offer was made in: a button pressed by anyone else, or left from another draft, finds nothing.</summary>
+    private async Task<TipPart?> PartAsync(BotDbContext db, long userId, FileOffer offer, CancellationToken ct)
+    {
+        if (await DraftAsync(db, userId, ct) is not { } draft || (await OpenDraftAsync(draft, ct))?.Id != offer.DraftId)
+        {
+            return null;
+        }
+
+        var draftKey = draft.DraftKey;
+        return await db.TipParts.FirstOrDefaultAsync(p => p.DraftKey == draftKey && p.Position == offer.Position, ct);
+    }
 
     /// <summary>The parts /send would store: every part but the held ones.</summary>
     public static Task<int> KeptPartsAsync(BotDbContext db, TipDraft draft, CancellationToken ct)

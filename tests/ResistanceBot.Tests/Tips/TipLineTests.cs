@@ -186,6 +186,19 @@ public sealed class TipLineTests
         Assert.Equal("You have sent 1 tips today (UTC); please wait until tomorrow before sending more.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal("Your draft is dropped and its messages deleted.", (await user.AskAsync("/cancel", Wait)).Text);
         Assert.Equal(0, await bot.WithDbAsync(d => d.TipDrafts.CountAsync()));
+
+        // A button of a dropped draft does nothing to the same place in the next one.
+        var broken = Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)");
+        await user.AskAsync("/tip", Wait);
+        var old = await user.AskAsync("", Wait, () => user.SendDocument(broken, "a.pdf", "application/pdf"));
+        await user.AskAsync("/cancel", Wait);
+        await user.AskAsync("/tip", Wait);
+        var current = await user.AskAsync("", Wait, () => user.SendDocument(broken, "b.pdf", "application/pdf"));
+        // (The old message is deleted with its draft; its data comes back forged onto the new one, as a hostile client can send it.)
+        var leftover = user.PressButton(current.MessageId, old.ButtonData("Keep it as it is")!);
+        await emulator.WaitUntilAsync(() => emulator.CallbackAnswers.Any(a => a.QueryId == leftover), Wait, "the leftover button's answer");
+        Assert.Equal("This button no longer works. Send the command again.", emulator.CallbackAnswers.Single(a => a.QueryId == leftover).Text);
+        Assert.True((await bot.WithDbAsync(d => d.TipParts.SingleAsync(p => p.DraftKey != null))).Held);
     }
 
     [Fact]
