@@ -164,7 +164,7 @@ public sealed class TipLineTests
         Assert.Equal("Your draft is empty: send text, photos or files first.", (await user.AskAsync("/send", Wait)).Text);
         // A file no cleaner can read is held, and joins the tip only if the tipster keeps it.
         var pdf = await user.AskAsync("", Wait, () => user.SendDocument(Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)"), "report.pdf", "application/pdf"));
-        Assert.StartsWith("⚠️ The bot cannot clean this file. It would reach the editors exactly as you sent it", pdf.Text, StringComparison.Ordinal);
+        Assert.StartsWith("⚠️ The bot cannot clean this file (or something inside it). It would reach the editors with whatever it holds", pdf.Text, StringComparison.Ordinal);
         Assert.Equal("Nothing to send yet: your draft holds only files you have not chosen to keep. Press “Keep it as it is” under a file, or send something else.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal("Not added: files can be at most 2 KB.", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text);
         Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendDocument([1, 2, 3], "b.pdf", "application/pdf"))).Text, StringComparison.Ordinal);
@@ -174,7 +174,7 @@ public sealed class TipLineTests
         await emulator.WaitUntilAsync(() => emulator.CallbackAnswers.Any(a => a.QueryId == stale), Wait, "the forged button's answer");
         Assert.Equal("This button no longer works. Send the command again.", emulator.CallbackAnswers.Single(a => a.QueryId == stale).Text);
         await Integration.ReaderJourneyTests.PressAsync(bot, user, pdf, pdf.ButtonData("Keep it as it is")!);
-        Assert.Equal("Kept as you sent it. Editors will see it marked “not cleaned”.", user.BotMessages.Single(m => m.MessageId == pdf.MessageId).Text);
+        Assert.Equal("Kept. Editors will see it marked “not cleaned”.", user.BotMessages.Single(m => m.MessageId == pdf.MessageId).Text);
 
         var receipt = await user.AskAsync("/send", Wait);
         Assert.Contains("Files whose metadata could not be removed: 1", receipt.Text, StringComparison.Ordinal);
