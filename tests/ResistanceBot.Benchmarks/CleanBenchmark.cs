@@ -11,8 +11,6 @@ using ResistanceBot.Tips;
 /// </summary>
 internal static class CleanBenchmark
 {
-    private const int Runs = 7;
-
     public static int Run()
     {
         Console.WriteLine($"ResistanceBot cleaning benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -57,23 +55,10 @@ internal static class CleanBenchmark
             throw new InvalidOperationException($"the {what} was not cleaned: {first.Refusal}");
         }
 
-        var times = new List<double>();
-        long allocated = 0;
-        for (var i = 0; i < Runs; i++)
-        {
-            GC.Collect();
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            var clock = Stopwatch.StartNew();
-            MediaCleaner.Clean(file);
-            times.Add(clock.Elapsed.TotalMilliseconds);
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        times.Sort();
-        var median = times[Runs / 2];
+        var (median, fastest, allocated) = Timing.Measure(() => MediaCleaner.Clean(file));
         var peak = PeakInFreshProcess(path, warmUp);
         var perByte = peak / (double)file.Length;
-        Console.WriteLine($"{what} of {file.Length / 1e6:0.0} MB: {median:0.0} ms (median of {Runs}; fastest {times[0]:0.0}); peak memory {peak / 1e6:0.0} MB = {perByte:0.00} × the file "
+        Console.WriteLine($"{what} of {file.Length / 1e6:0.0} MB: {median:0.0} ms (median of {Timing.Runs}; fastest {fastest:0.0}); peak memory {peak / 1e6:0.0} MB = {perByte:0.00} × the file "
             + $"(resident growth over the cleaning, the cleaned copy included); {allocated / (double)file.Length:0.00} bytes allocated per byte; "
             + $"targets < {targetMs} ms and < 2 × the file: {(median < targetMs && perByte < 2 ? "met" : "NOT met")}");
     }

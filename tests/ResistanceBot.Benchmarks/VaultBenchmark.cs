@@ -12,7 +12,6 @@ using ResistanceBot.Vault;
 internal static class VaultBenchmark
 {
     private const int Size = 20 * 1000 * 1000;
-    private const int Runs = 7;
 
     public static void Run()
     {
@@ -23,11 +22,11 @@ internal static class VaultBenchmark
         var sealer = new DataSealer(Options.Create(new SecurityOptions { DataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
 
         byte[] sealedBox = [];
-        var (seal, sealBytes) = Measure(() => sealedBox = SealedBox.Seal(publicKey, file, "tip file"));
-        var (open, openBytes) = Measure(() => SealedBox.Open(key, sealedBox, "tip file"));
+        var (seal, _, sealBytes) = Timing.Measure(() => sealedBox = SealedBox.Seal(publicKey, file, "tip file"));
+        var (open, _, openBytes) = Timing.Measure(() => SealedBox.Open(key, sealedBox, "tip file"));
         byte[] aes = [];
-        var (aesSeal, aesBytes) = Measure(() => aes = sealer.Seal(file, "tip file"));
-        Console.WriteLine($"seal to the vault: {seal:0.0} ms (median of {Runs}), {sealBytes / (double)Size:0.00} bytes allocated per byte of file; sealed size {sealedBox.Length / (double)Size:0.000} × the file (Padmé)");
+        var (aesSeal, _, aesBytes) = Timing.Measure(() => aes = sealer.Seal(file, "tip file"));
+        Console.WriteLine($"seal to the vault: {seal:0.0} ms (median of {Timing.Runs}), {sealBytes / (double)Size:0.00} bytes allocated per byte of file; sealed size {sealedBox.Length / (double)Size:0.000} × the file (Padmé)");
         Console.WriteLine($"open from the vault: {open:0.0} ms, {openBytes / (double)Size:0.00} bytes allocated per byte of file");
         Console.WriteLine($"the DataKey's AES-GCM, same file, same run: {aesSeal:0.0} ms, {aesBytes / (double)Size:0.00} bytes per byte; vault / AES-GCM = {seal / aesSeal:0.00}");
         Console.WriteLine($"targets: seal < 100 ms and < 2 × the file in memory: {(seal < 100 && sealBytes < 2.0 * Size ? "met" : "NOT met")}");
@@ -39,24 +38,5 @@ internal static class VaultBenchmark
         clock.Restart();
         using var unlocked = PassphraseWrap.Unwrap(wrap, publicKey, "a passphrase for the benchmark");
         Console.WriteLine($"one unlock: {clock.Elapsed.TotalMilliseconds:0} ms (a wrong passphrase costs the same)");
-    }
-
-    private static (double Milliseconds, long Allocated) Measure(Action action)
-    {
-        action(); // warm up
-        var times = new List<double>();
-        long allocated = 0;
-        for (var i = 0; i < Runs; i++)
-        {
-            GC.Collect();
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            var clock = Stopwatch.StartNew();
-            action();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        times.Sort();
-        return (times[Runs / 2], allocated);
     }
 }

@@ -199,7 +199,7 @@ internal sealed partial class TipService(
     /// <summary>The tipster chose to keep a file's own name: it is sealed to the vault with the file. False when the part is gone.</summary>
     public async Task<bool> KeepNameAsync(BotDbContext db, long userId, FileOffer offer, string name, CancellationToken ct)
     {
-        if (await PartAsync(db, userId, offer, ct) is not { } part)
+        if (await PartAsync(db, userId, offer, ct) is not ({ } part, _, _))
         {
             return false;
         }
@@ -212,7 +212,7 @@ internal sealed partial class TipService(
     /// <summary>The tipster keeps a held file as it is, or drops it from the draft. False when it is no longer held.</summary>
     public async Task<bool> ReleaseAsync(BotDbContext db, long userId, FileOffer offer, bool keep, CancellationToken ct)
     {
-        if (await PartAsync(db, userId, offer, ct) is not { Held: true } part)
+        if (await PartAsync(db, userId, offer, ct) is not ({ Held: true } part, var draft, var state))
         {
             return false;
         }
@@ -225,31 +225,21 @@ internal sealed partial class TipService(
         }
 
         db.TipParts.Remove(part);
-        // A dropped file frees its place among the draft's files.
-        var draft = await db.TipDrafts.SingleAsync(d => d.DraftKey == part.DraftKey, ct);
-        if (await OpenDraftAsync(draft, ct) is { } state)
-        {
-            state.Files--;
-            await SaveDraftAsync(db, draft, state, ct);
-        }
-        else
-        {
-            await db.SaveChangesAsync(ct);
-        }
-
+        state.Files--; // a dropped file frees its place among the draft's files
+        await SaveDraftAsync(db, draft, state, ct);
         return true;
     }
 
     /// <summary>A part of this user's own live draft, the one the offer was made in: a button pressed by anyone else, or left from another draft, finds nothing.</summary>
-    private async Task<TipPart?> PartAsync(BotDbContext db, long userId, FileOffer offer, CancellationToken ct)
+    private async Task<(TipPart Part, TipDraft Draft, DraftState State)?> PartAsync(BotDbContext db, long userId, FileOffer offer, CancellationToken ct)
     {
-        if (await DraftAsync(db, userId, ct) is not { } draft || (await OpenDraftAsync(draft, ct))?.Id != offer.DraftId)
+        if (await DraftAsync(db, userId, ct) is not { } draft || await OpenDraftAsync(draft, ct) is not { } state || state.Id != offer.DraftId)
         {
             return null;
         }
 
         var draftKey = draft.DraftKey;
-        return await db.TipParts.FirstOrDefaultAsync(p => p.DraftKey == draftKey && p.Position == offer.Position, ct);
+        return await db.TipParts.FirstOrDefaultAsync(p => p.DraftKey == draftKey && p.Position == offer.Position, ct) is { } part ? (part, draft, state) : null;
     }
 
     /// <summary>The parts /send would store: every part but the held ones.</summary>

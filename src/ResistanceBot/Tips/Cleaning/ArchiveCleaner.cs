@@ -63,8 +63,7 @@ internal static class ArchiveCleaner
 
                     cleanedAll &= cleaned.Cleaned;
                     var content = cleaned.Content ?? data; // a damaged file in it stays as it was
-                    var stored = MediaCleaner.Detect(content) is not (MediaKind.Other or MediaKind.Text or MediaKind.Ooxml or MediaKind.Odf or MediaKind.Archive);
-                    var target = zip.CreateEntry(entry.FullName, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal);
+                    var target = zip.CreateEntry(entry.FullName, MediaCleaner.IsCompressed(content) ? CompressionLevel.NoCompression : CompressionLevel.Optimal);
                     target.LastWriteTime = OfficeCleaner.ZipEpoch;
                     using var stream = target.Open();
                     stream.Write(content);

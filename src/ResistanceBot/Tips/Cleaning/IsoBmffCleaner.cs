@@ -256,7 +256,6 @@ internal static class IsoBmffCleaner
         private readonly List<long> _skippedThrough = []; // after each hole, how much all holes so far skipped
         private readonly List<(long At, long Length)> _profiles = [];
         private readonly List<(long At, long From, long Length)> _holes = [];
-        private long _skipped;
         private readonly List<Segment> _segments = [];
         private readonly List<Fixup> _fixups = [];
         private readonly List<(long BaseAt, List<long> OffsetAts, IlocItem Item, int BaseSize, int OffsetSize)> _ilocFixups = [];
@@ -573,7 +572,7 @@ internal static class IsoBmffCleaner
         }
 
         /// <summary>Where the writer is in the output (holes included).</summary>
-        private long Position => _out.Position + _skipped;
+        private long Position => _out.Position + (_skippedThrough.Count == 0 ? 0 : _skippedThrough[^1]);
 
         /// <summary>Where an output position is in <see cref="_out"/>: before it, the holes take no room there.</summary>
         private int Real(long position)
@@ -594,9 +593,9 @@ internal static class IsoBmffCleaner
             _segments.Add(new Segment(from, length, Position));
             if (length >= HoleSize)
             {
+                var skipped = Position - _out.Position;
                 _holes.Add((Position, from, length));
-                _skipped += length;
-                _skippedThrough.Add(_skipped);
+                _skippedThrough.Add(skipped + length);
                 return;
             }
 

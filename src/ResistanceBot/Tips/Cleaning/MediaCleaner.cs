@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text;
 
 namespace ResistanceBot.Tips;
 
@@ -128,6 +127,13 @@ internal static class MediaCleaner
         return true;
     }
 
+    /// <summary>
+    /// Whether a cleaned file is compressed already (pictures, sound, video, PDF), so that an archive stores it rather than
+    /// deflating it again. ZIP containers (documents, archives) are known by their signature, without opening them.
+    /// </summary>
+    public static bool IsCompressed(ReadOnlySpan<byte> content) =>
+        !content.StartsWith("PK\u0003\u0004"u8) && Detect(content) is not (MediaKind.Other or MediaKind.Text);
+
     /// <summary>The usual extension of a kind, for files stored before the extension was (by content, at cleaning).</summary>
     public static string ExtensionOf(MediaKind kind) => kind switch
     {
@@ -209,8 +215,6 @@ internal static class CleanerLimits
 
     /// <summary>Characters in one XML part of a document.</summary>
     public const long MaxXmlCharacters = 50L * 1024 * 1024;
-
-    internal static readonly Encoding Latin1 = Encoding.Latin1;
 
     /// <summary>Reads an entry of a ZIP whole, refusing one that inflates past the limits (however its header lies).</summary>
     public static byte[] Inflate(ZipArchiveEntry entry, ref long budget)

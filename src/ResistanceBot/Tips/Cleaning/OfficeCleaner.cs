@@ -136,8 +136,7 @@ internal static class OfficeCleaner
             }
 
             // Pictures, sound and video are compressed already: deflating them again costs time and saves next to nothing.
-            var level = entry.FullName == "mimetype" || MediaCleaner.Detect(cleaned) is not (MediaKind.Other or MediaKind.Text or MediaKind.Ooxml or MediaKind.Odf or MediaKind.Archive)
-                ? CompressionLevel.NoCompression : CompressionLevel.Optimal;
+            var level = entry.FullName == "mimetype" || MediaCleaner.IsCompressed(cleaned) ? CompressionLevel.NoCompression : CompressionLevel.Optimal;
             var target = zip.CreateEntry(entry.FullName, level);
             target.LastWriteTime = ZipEpoch;
             using var stream = target.Open();
