@@ -372,6 +372,27 @@ public sealed partial class BotApiEmulator : IAsyncDisposable
         return messageId;
     }
 
+    /// <summary>The user edits one of their own messages: its text (or a caption) changes and an edited_message update follows.</summary>
+    internal void EnqueueUserEdit(EmulatedUser user, long chatId, int messageId, string text)
+    {
+        lock (_gate)
+        {
+            var record = _chats[chatId].Messages.FirstOrDefault(m => m.MessageId == messageId && !m.FromBot && !m.Deleted)
+                ?? throw new InvalidOperationException($"The user has no message {messageId} to edit.");
+            record.Text = text; // a photo's or file's caption is its text here, as in MessageJson
+            record.HasText = true;
+            if (record.Photo is null && record.Document is null)
+            {
+                record.RawText = text;
+            }
+
+            record.EditCount++;
+            EnqueueLocked("edited_message", new JsonObject { ["edited_message"] = MessageJson(record) });
+        }
+
+        Changed();
+    }
+
     internal string EnqueueCallback(EmulatedUser user, long chatId, int messageId, string data)
     {
         string queryId;

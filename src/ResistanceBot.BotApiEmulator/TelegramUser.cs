@@ -32,6 +32,13 @@ public sealed class TelegramUser
         });
     }
 
+    /// <summary>Edits one of the user's own messages (its text, or a photo's or file's caption), as a person can in Telegram.</summary>
+    public void EditMessage(int messageId, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        _emulator.EnqueueUserEdit(Profile, Id, messageId, text);
+    }
+
     /// <summary>Sends a photo as Telegram delivers it: photo sizes that point at these bytes.</summary>
     public int SendPhoto(byte[] jpeg, string? caption = null, string? mediaGroupId = null)
     {

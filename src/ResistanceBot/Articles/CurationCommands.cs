@@ -31,6 +31,7 @@ internal static class ArticlesFeature
         services.AddCommand<FeedsCommand>("feeds", StaffRole.Editor);
         services.AddCommand<AddFeedCommand>("addfeed", StaffRole.Editor);
         services.AddCommand<RemoveFeedCommand>("removefeed", StaffRole.Editor);
+        services.AddConfirmable<RemoveFeed>();
         services.AddCommand<AddArticleCommand>("add", StaffRole.Editor);
         services.AddCommand<CandidatesCommand>("candidates", StaffRole.Editor);
         services.AddCommand<PickCommand>("pick", StaffRole.Editor);
@@ -118,7 +119,7 @@ internal sealed class AddFeedCommand(FeedService feeds, IOptions<ArticlesOptions
     }
 }
 
-internal sealed class RemoveFeedCommand : ICommandHandler
+internal sealed class RemoveFeedCommand(Confirmations confirmations) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -128,14 +129,38 @@ internal sealed class RemoveFeedCommand : ICommandHandler
             return;
         }
 
+        await confirmations.AskAsync(context, RemoveFeed.Name, id.ToString(CultureInfo.InvariantCulture), null, ct);
+    }
+}
+
+/// <summary>Unfollowing a feed, once confirmed; its articles stay.</summary>
+internal sealed class RemoveFeed : IConfirmable
+{
+    public const string Name = "removefeed";
+
+    public string Action => Name;
+
+    public StaffRole Role => StaffRole.Editor;
+
+    public async Task<Question> AskAsync(BotContext context, string argument, CancellationToken ct)
+    {
+        var id = int.Parse(argument, CultureInfo.InvariantCulture);
+        var url = await context.Db.Feeds.AsNoTracking().Where(f => f.Id == id).Select(f => f.Url).FirstOrDefaultAsync(ct);
+        return url is null
+            ? new Question(context.T("removefeed.none", id), null)
+            : new Question(context.T("confirm.removefeed", id, url), context.T("confirm.button.removefeed"));
+    }
+
+    public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)
+    {
+        var id = int.Parse(argument, CultureInfo.InvariantCulture);
         if (await context.Db.Feeds.Where(f => f.Id == id).ExecuteDeleteAsync(ct) == 0)
         {
-            await context.ReplyAsync(context.T("removefeed.none", id), ct: ct);
-            return;
+            return new Done(context.T("removefeed.none", id));
         }
 
         await context.AuditAsync("removefeed", "feed:" + id.ToString(CultureInfo.InvariantCulture), ct: ct);
-        await context.ReplyAsync(context.T("removefeed.done", id), ct: ct);
+        return new Done(context.T("removefeed.done", id));
     }
 }
 

@@ -12,6 +12,8 @@ internal static class DeliveryFeature
         services.AddSingleton<FloodGate>();
         services.AddSingleton<BotSender>();
         services.AddSingleton<Outbox>();
+        services.AddSingleton<MessageJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<MessageJanitor>());
         services.AddSingleton<Privacy.IRetentionStep, OutboxRetention>();
         services.AddScoped<Subscriptions.IReaderEraser, DeliveryEraser>();
         services.AddSingleton<OutboxSignal>();

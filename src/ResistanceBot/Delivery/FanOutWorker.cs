@@ -18,6 +18,7 @@ internal sealed class OutboxSignal : Hosting.Signal;
 internal sealed partial class FanOutWorker(
     IServiceScopeFactory scopes,
     BotSender sender,
+    MessageJanitor janitor,
     DataSealer sealer,
     ErasableKeys keys,
     OutboxSignal signal,
@@ -36,7 +37,7 @@ internal sealed partial class FanOutWorker(
     /// <summary>Where the current sweep of the outbox has got to (keyset paging by id).</summary>
     private long _cursor;
 
-    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup, int? Edit);
+    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup, int? Edit, int? DeleteAfterMinutes);
 
     /// <summary>Only the leading instance sends; when another takes over, it releases what this one had claimed.</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(DrainAsync, stoppingToken);
@@ -191,7 +192,7 @@ internal sealed partial class FanOutWorker(
             join r in db.Readers on o.ReaderId equals r.Id into readers
             from r in readers.DefaultIfEmpty()
             orderby o.Id
-            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup, o.EditMessageId))
+            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup, o.EditMessageId, o.DeleteAfterMinutes))
         .AsNoTracking()
         .ToListAsync(ct);
 
@@ -256,9 +257,15 @@ internal sealed partial class FanOutWorker(
 
         // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
         var markup = row.Markup is null ? null : System.Text.Json.JsonSerializer.Deserialize<global::Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup>(row.Markup, global::Telegram.Bot.JsonBotAPI.Options);
-        return row.Edit is { } edit
+        var outcome = row.Edit is { } edit
             ? await sender.EditTextAsync(chatId, edit, html, markup, ct)
             : await sender.SendTextAsync(chatId, html, markup, perChatPaced: row.EditionId is not null, ct: ct);
+        if (outcome.Ok && row.DeleteAfterMinutes is { } minutes)
+        {
+            janitor.DeleteLater(chatId, outcome.MessageId, TimeSpan.FromMinutes(minutes), language: null);
+        }
+
+        return outcome;
     }
 
     private async Task RecordAsync(BotDbContext db, (Row Row, SendOutcome Outcome)[] outcomes, CancellationToken ct)

@@ -74,7 +74,8 @@ internal sealed class Outbox(ErasableKeys keys, IOptions<DigestOptions> digest, 
     /// A one-off message (a nudge to a tipster, a staff message): chat id and text sealed in the row under the day's erasable key,
     /// and the row deleted as soon as it is sent or given up, so that no lasting row says who was written to, or when.
     /// </summary>
-    public async Task<OutboxMessage> EnqueueMessageAsync(BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null, int? edit = null, CancellationToken ct = default)
+    public async Task<OutboxMessage> EnqueueMessageAsync(
+        BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null, int? edit = null, TimeSpan? deleteAfter = null, CancellationToken ct = default)
     {
         var key = await keys.CurrentAsync(KeyScopes.Daily, ct);
         var row = new OutboxMessage
@@ -83,6 +84,7 @@ internal sealed class Outbox(ErasableKeys keys, IOptions<DigestOptions> digest, 
             SealedHtml = key.Seal(Encoding.UTF8.GetBytes(html), OneOffPurpose),
             ReplyMarkup = markup is null ? null : JsonSerializer.Serialize(markup, JsonBotAPI.Options),
             EditMessageId = edit,
+            DeleteAfterMinutes = deleteAfter is { } after ? (int)Math.Ceiling(after.TotalMinutes) : null,
             NotBefore = time.GetUtcNow().UtcDateTime,
             State = OutboxState.Pending,
         };

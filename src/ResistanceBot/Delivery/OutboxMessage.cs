@@ -40,6 +40,9 @@ internal sealed class OutboxMessage
     /// <summary>For one-off edits: the message to edit in place (a staff notice shown with its outcome), instead of sending a new one.</summary>
     public int? EditMessageId { get; set; }
 
+    /// <summary>For one-off messages: delete the message this many minutes after it is sent (the news nudge to a tipster).</summary>
+    public int? DeleteAfterMinutes { get; set; }
+
     /// <summary>For one-off messages: inline buttons as Bot API JSON (callback data only; never personal data).</summary>
     public string? ReplyMarkup { get; set; }
 

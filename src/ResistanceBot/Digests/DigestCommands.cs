@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Delivery;
 using ResistanceBot.Staff;
@@ -17,6 +18,7 @@ internal static class DigestsFeature
         services.AddCommand<DigestCommand>("digest");
         services.AddCommand<PreviewCommand>("preview", StaffRole.Editor);
         services.AddCommand<PublishCommand>("publish", StaffRole.Editor);
+        services.AddConfirmable<PublishEdition>();
         return services;
     }
 }
@@ -65,21 +67,43 @@ internal sealed class PreviewCommand(EditionService editions) : ICommandHandler
     }
 }
 
-/// <summary>/publish: releases the next edition now instead of at the scheduled time.</summary>
-internal sealed class PublishCommand(EditionService editions, DeliveryProgress progress) : ICommandHandler
+/// <summary>/publish: asks, then releases the next edition now instead of at the scheduled time (<see cref="PublishEdition"/>).</summary>
+internal sealed class PublishCommand(Confirmations confirmations) : ICommandHandler
 {
-    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    public Task HandleAsync(BotContext context, CancellationToken ct) => confirmations.AskAsync(context, PublishEdition.Name, "next", null, ct);
+}
+
+/// <summary>Releasing an edition, once confirmed: it reaches every subscriber and cannot be called back, so the question says to how many.</summary>
+internal sealed class PublishEdition(EditionService editions, DeliveryProgress progress) : IConfirmable
+{
+    public const string Name = "publish";
+
+    public string Action => Name;
+
+    public StaffRole Role => StaffRole.Editor;
+
+    public async Task<Question> AskAsync(BotContext context, string argument, CancellationToken ct)
+    {
+        var picked = (await EditionService.PickedAsync(context.Db, ct)).Count;
+        if (picked == 0)
+        {
+            return new Question(context.T("preview.none"), null);
+        }
+
+        var subscribers = await context.Db.Readers.CountAsync(r => r.SealedChatId != null, ct);
+        return new Question(context.T("confirm.publish", picked, subscribers), context.T("confirm.button.publish"));
+    }
+
+    public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)
     {
         var release = await editions.ReleaseAsync(context.Db, context.UserId, ct);
         if (release is null)
         {
-            await context.ReplyAsync(context.T("preview.none"), ct: ct);
-            return;
+            return new Done(context.T("preview.none"));
         }
 
         var (edition, now, later) = release;
         await context.AuditAsync("publish", "edition:" + edition.Number, ct: ct);
-        await context.ReplyAsync(context.T("publish.done", edition.Number, edition.Items.Count, now, later), ct: ct);
         var figures = await progress.FiguresAsync(context.Db, edition.Id, ct);
         var sent = await context.ReplyAsync(progress.Text(context.Language, edition.Number, figures, null), ct: ct);
         if (sent.Ok)
@@ -87,5 +111,7 @@ internal sealed class PublishCommand(EditionService editions, DeliveryProgress p
             progress.Track(context.Db, edition.Id, context.ChatId, sent.MessageId, context.Language, figures.Sent);
             await context.Db.SaveChangesAsync(ct);
         }
+
+        return new Done(context.T("publish.done", edition.Number, edition.Items.Count, now, later));
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Localization;
+using ResistanceBot.Staff;
 using ResistanceBot.Storage;
 
 namespace ResistanceBot.Digests;
@@ -195,7 +196,7 @@ internal sealed partial class EditionScheduler(
             {
                 // No editor pressed /publish: every editor and admin gets the progress message.
                 var editors = (await staff.ListAsync(db, ct))
-                    .Where(s => s.Role is Staff.StaffRole.Editor or Staff.StaffRole.Admin)
+                    .Where(s => s.Role.Allows(StaffRole.Editor))
                     .Select(s => (s.UserId, Localizer.Default));
                 await progress.AnnounceAsync(db, release.Edition, editors, ct);
             }

@@ -68,8 +68,12 @@ internal sealed class Localizer
             IFormattable f => Html.Escape(f.ToString(null, CultureInfo.InvariantCulture)),
             _ => Html.Escape(a?.ToString()),
         }).ToArray<object?>();
-        return string.Format(CultureInfo.InvariantCulture, Get(language, key), escaped);
+        return string.Format(CultureInfo.InvariantCulture, Plurals.Resolve(Resolved(language, key), Get(language, key), args), escaped);
     }
+
+    /// <summary>The language whose string <see cref="Get"/> returns: the plural rules must be that language's.</summary>
+    private string Resolved(string language, string key) =>
+        _strings.TryGetValue(language, out var map) && map.ContainsKey(key) ? language : Default;
 
     internal IReadOnlyDictionary<string, string> All(string language) => _strings[language];
 }

@@ -31,6 +31,9 @@ internal static class ModerationFeature
         services.AddCommand<DecisionCommand>("reply", StaffRole.Moderator);
         services.AddCommand<DecisionCommand>("redact", StaffRole.Moderator);
         services.AddCommand<DecisionCommand>("ban", StaffRole.Moderator);
+        services.AddCommand<UnbanCommand>("unban", StaffRole.Moderator);
+        services.AddConfirmable<BanSender>();
+        services.AddConfirmable<RejectTip>();
         services.AddCommand<AuditCommand>("audit", StaffRole.Admin);
         services.AddCallback<ModerationButtonHandler>(ButtonSigner.Prefix);
         services.AddConversation<ModeratorReplyConversation>(ReplyState);
@@ -56,7 +59,7 @@ internal sealed class QueueCommand(TipViewer viewer) : ICommandHandler
         var text = new StringBuilder(context.T("mod.queue.title"));
         foreach (var tip in waiting)
         {
-            text.Append('\n').Append(context.T("mod.queue.item", tip.Id, TipViewer.Kinds(tip), viewer.Age(tip)));
+            text.Append('\n').Append(context.T("mod.queue.item", tip.Id, viewer.Kinds(context.Language, tip), viewer.Age(context.Language, tip)));
         }
 
         await context.ReplyAsync(text.ToString(), ct: ct);
@@ -75,7 +78,7 @@ internal sealed class OpenCommand(TipViewer viewer) : ICommandHandler
         }
 
         await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-        switch (await viewer.OpenAsync(context.Db, tipId, context.UserId, ct))
+        switch (await viewer.OpenAsync(context.Db, tipId, context.UserId, context.Language, ct))
         {
             case ViewResult.NoSuchTip:
                 await context.ReplyAsync(context.T("mod.none", tipId), ct: ct);
@@ -87,8 +90,8 @@ internal sealed class OpenCommand(TipViewer viewer) : ICommandHandler
     }
 }
 
-/// <summary>/approve N [note], /reject N [reason], /reply N TEXT, /redact N TEXT, /ban N.</summary>
-internal sealed class DecisionCommand(Decisions moderation) : ICommandHandler
+/// <summary>/approve N [note], /reject N [reason], /reply N TEXT, /redact N TEXT, /ban N. Rejecting and banning ask first.</summary>
+internal sealed class DecisionCommand(Decisions moderation, Confirmations confirmations) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -100,13 +103,17 @@ internal sealed class DecisionCommand(Decisions moderation) : ICommandHandler
             return;
         }
 
+        if (context.Command is RejectTip.Name or BanSender.Name)
+        {
+            await confirmations.AskAsync(context, context.Command, tipId.ToString(CultureInfo.InvariantCulture), rest, ct);
+            return;
+        }
+
         var refusal = context.Command switch
         {
             "approve" => await moderation.DecideAsync(context, tipId, TipState.Approved, rest, ct),
-            "reject" => await moderation.DecideAsync(context, tipId, TipState.Rejected, rest, ct),
             "reply" => await moderation.ReplyAsync(context, tipId, rest, ct),
-            "redact" => await moderation.RedactAsync(context, tipId, rest, ct),
-            _ => await moderation.BanAsync(context, tipId, ct),
+            _ => await moderation.RedactAsync(context, tipId, rest, ct),
         };
         await context.ReplyAsync(refusal ?? context.T("mod.done." + context.Command, tipId), ct: ct);
     }
@@ -116,7 +123,7 @@ internal sealed class DecisionCommand(Decisions moderation) : ICommandHandler
 /// The buttons on notices and opened tips. The presser's role is checked first (a reader's press, whatever its data, changes
 /// nothing and is audited), then the signature (made-up data is audited as forged).
 /// </summary>
-internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions moderation, TipViewer viewer) : ICallbackHandler
+internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions moderation, TipViewer viewer, Confirmations confirmations) : ICallbackHandler
 {
     public async Task HandleAsync(BotContext context, CallbackQuery query, string data, CancellationToken ct)
     {
@@ -140,7 +147,7 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions mod
         {
             case "open":
                 await context.AuditAsync("open", "tip:" + tipId.ToString(CultureInfo.InvariantCulture), ct: ct);
-                answer = await viewer.OpenAsync(context.Db, tipId, context.UserId, ct) switch
+                answer = await viewer.OpenAsync(context.Db, tipId, context.UserId, context.Language, ct) switch
                 {
                     ViewResult.Opened => context.T("mod.opened"),
                     ViewResult.NoSuchTip => context.T("mod.none", tipId),
@@ -148,12 +155,13 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions mod
                     _ => context.T("mod.start.private"),
                 };
                 break;
-            case "approve" or "reject":
-                answer = await moderation.DecideAsync(context, tipId, action == "approve" ? TipState.Approved : TipState.Rejected, null, ct)
-                    ?? context.T("mod.done." + action, tipId);
+            case "approve":
+                answer = await moderation.DecideAsync(context, tipId, TipState.Approved, null, ct) ?? context.T("mod.done.approve", tipId);
                 break;
-            case "ban":
-                answer = await moderation.BanAsync(context, tipId, ct) ?? context.T("mod.done.ban", tipId);
+            case RejectTip.Name or BanSender.Name:
+                // The question goes to the moderator's private chat, where the opened copy is; the press itself decides nothing.
+                await confirmations.AskAsync(context, action, tipId.ToString(CultureInfo.InvariantCulture), null, ct);
+                answer = null;
                 break;
             case "reply":
                 await ConversationStore.SetAsync(context, ModerationFeature.ReplyState + ":" + tipId.ToString(CultureInfo.InvariantCulture), TimeSpan.FromMinutes(10), ct);
@@ -167,6 +175,81 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions mod
 
         await context.Sender.AnswerCallbackAsync(query.Id, answer is null ? null : Articles.PlainText.Cut(Articles.PlainText.FromHtml(answer), 190), ct);
     }
+}
+
+/// <summary>/unban N: the sender of tip N may write again (while the tip's tag still says who they are).</summary>
+internal sealed class UnbanCommand : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        if (!ModerationFeature.TryTip(context.Arguments, out var tipId))
+        {
+            await context.ReplyAsync(context.T("mod.usage.unban"), ct: ct);
+            return;
+        }
+
+        await context.ReplyAsync(await Decisions.UnbanAsync(context, tipId, undo: false, ct), ct: ct);
+    }
+}
+
+/// <summary>/ban N and the Ban button, once confirmed; undone from the report (the ban on the tip's tag is lifted).</summary>
+internal sealed class BanSender(Decisions moderation) : IConfirmable
+{
+    public const string Name = "ban";
+
+    public string Action => Name;
+
+    public StaffRole Role => StaffRole.Moderator;
+
+    public async Task<Question> AskAsync(BotContext context, string argument, CancellationToken ct)
+    {
+        var tipId = int.Parse(argument, CultureInfo.InvariantCulture);
+        var (refusal, until) = await moderation.PlanBanAsync(context, tipId, ct);
+        return refusal is not null
+            ? new Question(refusal, null)
+            : new Question(context.T("confirm.ban", tipId, Decisions.Day(until)), context.T("confirm.button.ban"));
+    }
+
+    public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)
+    {
+        var (text, banned) = await moderation.BanAsync(context, int.Parse(argument, CultureInfo.InvariantCulture), ct);
+        return new Done(text, Undoable: banned);
+    }
+
+    public Task<string> UndoAsync(BotContext context, string argument, CancellationToken ct) =>
+        Decisions.UnbanAsync(context, int.Parse(argument, CultureInfo.InvariantCulture), undo: true, ct);
+}
+
+/// <summary>/reject N [reason] and the Reject button, once confirmed; undone from the report (the tip waits again).</summary>
+internal sealed class RejectTip(Decisions moderation) : IConfirmable
+{
+    public const string Name = "reject";
+
+    public string Action => Name;
+
+    public StaffRole Role => StaffRole.Moderator;
+
+    public async Task<Question> AskAsync(BotContext context, string argument, CancellationToken ct)
+    {
+        var tipId = int.Parse(argument, CultureInfo.InvariantCulture);
+        var state = await context.Db.Tips.AsNoTracking().Where(t => t.Id == tipId).Select(t => (TipState?)t.State).FirstOrDefaultAsync(ct);
+        return state switch
+        {
+            null => new Question(context.T("mod.none", tipId), null),
+            TipState.Waiting => new Question(context.T("confirm.reject", tipId), context.T("confirm.button.reject")),
+            _ => new Question(context.T("mod.already", tipId), null),
+        };
+    }
+
+    public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)
+    {
+        var tipId = int.Parse(argument, CultureInfo.InvariantCulture);
+        var refusal = await moderation.DecideAsync(context, tipId, TipState.Rejected, note, ct);
+        return refusal is null ? new Done(context.T("mod.done.reject", tipId), Undoable: true) : new Done(refusal);
+    }
+
+    public Task<string> UndoAsync(BotContext context, string argument, CancellationToken ct) =>
+        Decisions.ReopenAsync(context, int.Parse(argument, CultureInfo.InvariantCulture), ct);
 }
 
 /// <summary>After the Reply button: the moderator's next message is the anonymous reply.</summary>

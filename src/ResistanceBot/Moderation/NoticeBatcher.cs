@@ -22,6 +22,7 @@ internal sealed partial class NoticeBatcher(
     BotSender sender,
     StaffDirectory staff,
     ButtonSigner buttons,
+    TipViewer viewer,
     Localizer strings,
     Hosting.BotMetrics metrics,
     IOptions<StaffOptions> staffOptions,
@@ -86,15 +87,22 @@ internal sealed partial class NoticeBatcher(
         var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         IEnumerable<long> targets = staffOptions.Value.ModeratorChatId is { } group
             ? [group]
-            : (await staff.ListAsync(db, ct)).Where(s => s.Role is StaffRole.Moderator or StaffRole.Admin).Select(s => s.UserId).Distinct();
+            : (await staff.ListAsync(db, ct)).Where(s => s.Role.Allows(StaffRole.Moderator)).Select(s => s.UserId).Distinct();
         var announced = 0;
+        var languages = new Dictionary<long, string>();
+        foreach (var chat in targets)
+        {
+            languages[chat] = await staff.LanguageOfAsync(db, chat, ct);
+        }
+
         foreach (var tip in await UnannouncedAsync(db, ct))
         {
-            var html = strings.Format(Localizer.Default, "mod.notice", tip.Id, TipViewer.Kinds(tip));
-            var markup = new InlineKeyboardMarkup(buttons.Button(strings.Get(Localizer.Default, "mod.button.open"), "open", tip.Id));
             var told = false;
             foreach (var chat in targets)
             {
+                var language = languages[chat];
+                var html = strings.Format(language, "mod.notice", tip.Id, viewer.Kinds(language, tip));
+                var markup = new InlineKeyboardMarkup(buttons.Button(strings.Get(language, "mod.button.open"), "open", tip.Id));
                 var outcome = await sender.SendTextAsync(chat, html, markup, ct: ct);
                 if (outcome.Status != SendStatus.Failed)
                 {

@@ -27,40 +27,40 @@ internal enum ViewResult
 /// new messages with protect_content (no forwarding, no saving), remembered so that they are deleted at the decision and after
 /// <c>Moderation:CopyHours</c> in any case. A copy Telegram will no longer delete is pointed out to its moderator.
 /// </summary>
-internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner buttons, Localizer strings, IOptions<ModerationOptions> options, TimeProvider time)
+internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner buttons, Staff.StaffDirectory directory, Localizer strings, IOptions<ModerationOptions> options, TimeProvider time)
 {
-    private const string Staff = Localizer.Default;
-
-    public static string Kinds(TipSummary tip)
+    /// <summary>"text, 2 photos, 1 file", in the staff member's language.</summary>
+    public string Kinds(string language, TipSummary tip)
     {
         var parts = new List<string>();
         if (tip.Texts > 0)
         {
-            parts.Add("text");
+            parts.Add(strings.Get(language, "mod.kind.text"));
         }
 
         if (tip.Photos > 0)
         {
-            parts.Add(tip.Photos + (tip.Photos == 1 ? " photo" : " photos"));
+            parts.Add(strings.Format(language, "mod.kind.photos", tip.Photos));
         }
 
         if (tip.Documents > 0)
         {
-            parts.Add(tip.Documents + (tip.Documents == 1 ? " file" : " files"));
+            parts.Add(strings.Format(language, "mod.kind.files", tip.Documents));
         }
 
-        return parts.Count == 0 ? "empty" : string.Join(", ", parts);
+        return parts.Count == 0 ? strings.Get(language, "mod.kind.empty") : string.Join(", ", parts);
     }
 
-    /// <summary>"today", "1 d", "12 d": tips are dated to the day, never finer.</summary>
-    public string Age(TipSummary tip)
+    /// <summary>"today", "3 days ago": tips are dated to the day, never finer.</summary>
+    public string Age(string language, TipSummary tip)
     {
         var days = (int)(time.GetUtcNow().UtcDateTime.Date - tip.SubmittedOn).TotalDays;
-        return days < 1 ? "today" : $"{days} d";
+        return days < 1 ? strings.Get(language, "mod.age.today") : strings.Format(language, "mod.age.days", days);
     }
 
-    public async Task<ViewResult> OpenAsync(BotDbContext db, int tipId, long moderatorId, CancellationToken ct)
+    public async Task<ViewResult> OpenAsync(BotDbContext db, int tipId, long moderatorId, string language, CancellationToken ct)
     {
+        var staff = language;
         OpenedTip? tip;
         try
         {
@@ -80,12 +80,12 @@ internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner 
         var markup = summary.State == TipState.Waiting
             ? new InlineKeyboardMarkup(
             [
-                [buttons.Button("✅ Approve", "approve", summary.Id), buttons.Button("❌ Reject", "reject", summary.Id)],
-                [buttons.Button("💬 Reply", "reply", summary.Id), buttons.Button("🚫 Ban", "ban", summary.Id)],
+                [buttons.Button(strings.Get(staff, "mod.button.approve"), "approve", summary.Id), buttons.Button(strings.Get(staff, "mod.button.reject"), "reject", summary.Id)],
+                [buttons.Button(strings.Get(staff, "mod.button.reply"), "reply", summary.Id), buttons.Button(strings.Get(staff, "mod.button.ban"), "ban", summary.Id)],
             ])
             : null;
         var header = await sender.SendTextAsync(
-            moderatorId, strings.Format(Staff, "mod.open", summary.Id, summary.State.ToString().ToLowerInvariant(), Age(summary), Kinds(summary)), markup, protect: true, ct: ct);
+            moderatorId, strings.Format(staff, "mod.open", summary.Id, strings.Get(staff, "mod.state." + summary.State.ToString().ToLowerInvariant()), Age(staff, summary), Kinds(staff, summary)), markup, protect: true, ct: ct);
         if (!header.Ok)
         {
             return ViewResult.NoPrivateChat;
@@ -105,10 +105,10 @@ internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner 
         await RecordAsync(header);
 
         // The text in as many messages as it needs: escaped per piece, so no piece can break the HTML or the 4096 limit.
-        var messages = Pieces(tip.Text.Length > 0 ? tip.Text : strings.Get(Staff, "mod.open.notext")).Select(Html.Escape).ToList();
+        var messages = Pieces(tip.Text.Length > 0 ? tip.Text : strings.Get(staff, "mod.open.notext")).Select(Html.Escape).ToList();
         if (tip.Redacted is { } redacted)
         {
-            messages.AddRange(Pieces(redacted).Select(piece => strings.Format(Staff, "mod.open.redacted", piece)));
+            messages.AddRange(Pieces(redacted).Select(piece => strings.Format(staff, "mod.open.redacted", piece)));
         }
 
         foreach (var message in messages)
@@ -118,7 +118,7 @@ internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner 
 
         foreach (var file in tip.Files)
         {
-            var caption = file.Cleaned ? null : strings.Get(Staff, "mod.file.uncleaned");
+            var caption = file.Cleaned ? null : strings.Get(staff, "mod.file.uncleaned");
             await RecordAsync(await sender.SendFileAsync(moderatorId, file.Content, file.Name, file.AsPhoto, caption, protect: true, ct: ct));
         }
 
@@ -131,9 +131,10 @@ internal sealed class TipViewer(TipService tips, BotSender sender, ButtonSigner 
         foreach (var chat in views.GroupBy(v => v.ChatId))
         {
             var left = await sender.DeleteEachAsync(chat.Key, chat.Select(v => v.MessageId), ct);
+            var language = left.Count == 0 ? Localizer.Default : await directory.LanguageOfAsync(db, chat.Key, ct);
             foreach (var view in chat.Where(v => left.Contains(v.MessageId)))
             {
-                await sender.SendTextAsync(chat.Key, strings.Format(Staff, "mod.copy.undeleted", view.TipId), ct: ct, protect: true, replyTo: view.MessageId);
+                await sender.SendTextAsync(chat.Key, strings.Format(language, "mod.copy.undeleted", view.TipId), ct: ct, protect: true, replyTo: view.MessageId);
             }
         }
 

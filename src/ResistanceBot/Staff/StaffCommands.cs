@@ -15,11 +15,17 @@ internal static class StaffFeature
 {
     public static IServiceCollection AddStaff(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StaffOptions>().Bind(configuration.GetSection(StaffOptions.Section)).ValidateOnStart();
+        services.AddOptions<StaffOptions>().Bind(configuration.GetSection(StaffOptions.Section))
+            .Validate(o => Localization.Localizer.IsSupported(o.GroupLanguage), "Staff:GroupLanguage must be en, ru or uk.")
+            .ValidateOnStart();
         services.AddSingleton<StaffDirectory>();
+        services.AddSingleton<Confirmations>();
+        services.AddCallback<ConfirmButtons>(Confirmations.Prefix);
+        services.AddConfirmable<RemoveStaff>();
         services.AddCommand<StaffListCommand>("staff", StaffRole.Admin);
         services.AddCommand<AddStaffCommand>("addstaff", StaffRole.Admin);
         services.AddCommand<RemoveStaffCommand>("removestaff", StaffRole.Admin);
+        services.AddCommand<NicknameCommand>("nickname", StaffRole.Moderator);
         return services;
     }
 
@@ -70,8 +76,8 @@ internal sealed class AddStaffCommand(StaffDirectory directory, CommandMenus men
     }
 }
 
-/// <summary>/removestaff ID: takes a staff role away.</summary>
-internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus menus, IEnumerable<IStaffRemoved> listeners) : ICommandHandler
+/// <summary>/removestaff ID: asks, then takes the staff role away (<see cref="RemoveStaff"/>).</summary>
+internal sealed class RemoveStaffCommand(Confirmations confirmations) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -81,19 +87,48 @@ internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus 
             return;
         }
 
+        await confirmations.AskAsync(context, RemoveStaff.Name, userId.ToString(CultureInfo.InvariantCulture), null, ct);
+    }
+}
+
+/// <summary>Taking a role away, once confirmed: the role, the member's menu and what other slices hold for them (a passphrase's wrap).</summary>
+internal sealed class RemoveStaff(StaffDirectory directory, CommandMenus menus, IEnumerable<IStaffRemoved> listeners) : IConfirmable
+{
+    public const string Name = "removestaff";
+
+    public string Action => Name;
+
+    public StaffRole Role => StaffRole.Admin;
+
+    public async Task<Question> AskAsync(BotContext context, string argument, CancellationToken ct)
+    {
+        var userId = long.Parse(argument, CultureInfo.InvariantCulture);
         if (directory.IsConfiguredAdmin(userId))
         {
-            await context.ReplyAsync(context.T("staff.remove.configured", userId), ct: ct);
-            return;
+            return new Question(context.T("staff.remove.configured", userId), null);
+        }
+
+        var role = await directory.RoleOfAsync(userId, ct);
+        return role == StaffRole.None
+            ? new Question(context.T("staff.remove.none", userId), null)
+            : new Question(context.T("confirm.removestaff", userId, StaffFeature.RoleName(context, role)), context.T("confirm.button.removestaff"));
+    }
+
+    public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)
+    {
+        var userId = long.Parse(argument, CultureInfo.InvariantCulture);
+        if (directory.IsConfiguredAdmin(userId))
+        {
+            return new Done(context.T("staff.remove.configured", userId));
         }
 
         var removed = await context.Db.StaffMembers.Where(s => s.UserId == userId).ExecuteDeleteAsync(ct);
         if (removed == 0)
         {
-            await context.ReplyAsync(context.T("staff.remove.none", userId), ct: ct);
-            return;
+            return new Done(context.T("staff.remove.none", userId));
         }
 
+        await context.Db.StaffProfiles.Where(s => s.UserId == userId).ExecuteDeleteAsync(ct);
         foreach (var listener in listeners)
         {
             await listener.OnRemovedAsync(context.Db, userId, ct);
@@ -101,6 +136,30 @@ internal sealed class RemoveStaffCommand(StaffDirectory directory, CommandMenus 
 
         await context.AuditAsync("removestaff", "staff:" + userId.ToString(CultureInfo.InvariantCulture), ct: ct);
         await menus.PublishForAsync(userId, StaffRole.None, ct);
-        await context.ReplyAsync(context.T("staff.removed", userId), ct: ct);
+        return new Done(context.T("staff.removed", userId));
+    }
+}
+
+/// <summary>/nickname NAME: what staff notices call this staff member instead of their role; /nickname alone goes back to the role.</summary>
+internal sealed class NicknameCommand : ICommandHandler
+{
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var name = string.Join(' ', context.Arguments.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (name.Length > StaffProfile.MaxNickname || name.Any(char.IsControl))
+        {
+            await context.ReplyAsync(context.T("staff.nickname.usage"), ct: ct);
+            return;
+        }
+
+        await context.Db.StaffProfiles.Where(p => p.UserId == context.UserId).ExecuteDeleteAsync(ct);
+        if (name.Length > 0)
+        {
+            context.Db.StaffProfiles.Add(new StaffProfile { UserId = context.UserId, Nickname = name });
+            await context.Db.SaveChangesAsync(ct);
+        }
+
+        await context.AuditAsync("nickname", "staff:" + context.UserId.ToString(CultureInfo.InvariantCulture), ct: ct);
+        await context.ReplyAsync(name.Length > 0 ? context.T("staff.nickname.set", name) : context.T("staff.nickname.cleared"), ct: ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
 using ResistanceBot.Storage;
 
@@ -38,6 +39,24 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
             .Concat(stored.Where(s => !IsConfiguredAdmin(s.UserId) && IsGenuine(s)).Select(s => (s.UserId, s.Role, false)))
             .ToList();
     }
+
+    /// <summary>The language for a staff chat: the group's setting, or the member's own choice in /settings (by their reader pseudonym).</summary>
+    public async Task<string> LanguageOfAsync(BotDbContext db, long chatId, CancellationToken ct)
+    {
+        if (chatId == options.Value.ModeratorChatId)
+        {
+            return options.Value.GroupLanguage;
+        }
+
+        var pseudonym = pseudonyms.Of(Purposes.Reader, chatId);
+        return await db.Readers.AsNoTracking().Where(r => r.Pseudonym == pseudonym).Select(r => r.Language).FirstOrDefaultAsync(ct)
+            ?? options.Value.GroupLanguage;
+    }
+
+    /// <summary>How staff notices name a staff member: their nickname, or their role ("a moderator"), never their id.</summary>
+    public static async Task<string> NameOfAsync(BotDbContext db, Localizer strings, string language, long userId, StaffRole role, CancellationToken ct) =>
+        await db.StaffProfiles.AsNoTracking().Where(p => p.UserId == userId).Select(p => p.Nickname).FirstOrDefaultAsync(ct)
+            ?? strings.Get(language, "mod.actor." + (role == StaffRole.None ? StaffRole.Moderator : role).ToString().ToLowerInvariant());
 
     /// <summary>Signs a row before it is saved; only the bot, holding the key, can make a row that grants a role.</summary>
     public void Sign(StaffMember member) => member.Signature = SignatureOf(member);

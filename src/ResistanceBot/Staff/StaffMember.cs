@@ -12,6 +12,13 @@ internal enum StaffRole
     Admin = 3,
 }
 
+/// <summary>The one rule of what a role may do; every check of a role (commands, buttons, menus, notices) asks it.</summary>
+internal static class StaffRoles
+{
+    /// <summary>Whether someone with <paramref name="role"/> may do what needs <paramref name="required"/>: anyone may do a reader's part, an admin may do an editor's and a moderator's.</summary>
+    public static bool Allows(this StaffRole role, StaffRole required) => required == StaffRole.None || role == required || role == StaffRole.Admin;
+}
+
 /// <summary>
 /// A staff member added by an admin. Staff ids are not secret and are stored as they are; the row is signed (see
 /// <see cref="StaffDirectory"/>), so a row written into the database without the keys grants nothing.
@@ -40,6 +47,30 @@ internal sealed class StaffMemberConfiguration : IEntityTypeConfiguration<StaffM
         builder.Property(s => s.UserId).ValueGeneratedNever();
         builder.Property(s => s.Role).HasConversion<string>().HasMaxLength(16);
         builder.Property(s => s.Signature).HasMaxLength(32);
+    }
+}
+
+/// <summary>
+/// What staff notices call a staff member instead of their id (which is not secret, but a group's members need not learn it).
+/// Kept apart from <see cref="StaffMember"/> so that configured admins, who have no row there, can have one too; a row here grants nothing.
+/// </summary>
+internal sealed class StaffProfile
+{
+    public const int MaxNickname = 32;
+
+    public long UserId { get; set; }
+
+    public required string Nickname { get; set; }
+}
+
+internal sealed class StaffProfileConfiguration : IEntityTypeConfiguration<StaffProfile>
+{
+    public void Configure(EntityTypeBuilder<StaffProfile> builder)
+    {
+        builder.ToTable("staff_profiles");
+        builder.HasKey(s => s.UserId);
+        builder.Property(s => s.UserId).ValueGeneratedNever();
+        builder.Property(s => s.Nickname).HasMaxLength(StaffProfile.MaxNickname * 2);
     }
 }
 

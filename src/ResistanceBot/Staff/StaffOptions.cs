@@ -9,4 +9,7 @@ internal sealed class StaffOptions
 
     /// <summary>A private group where notices of new tips are posted (without contents).</summary>
     public long? ModeratorChatId { get; set; }
+
+    /// <summary>The language of what the bot posts in the moderators' group (en, ru or uk); staff's own chats use each one's language.</summary>
+    public string GroupLanguage { get; set; } = Localization.Localizer.Default;
 }

@@ -19,6 +19,8 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<StaffMember> StaffMembers => Set<StaffMember>();
 
+    public DbSet<StaffProfile> StaffProfiles => Set<StaffProfile>();
+
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     public DbSet<ProcessedUpdate> ProcessedUpdates => Set<ProcessedUpdate>();

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Localization;
 using ResistanceBot.Privacy;
+using ResistanceBot.Staff;
 using ResistanceBot.Telegram;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -98,12 +99,22 @@ internal sealed class HelpCommand(CommandMenus menus) : ICommandHandler
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
         var text = new StringBuilder(context.T("help.title")).Append('\n');
-        foreach (var command in menus.For(context.Role))
+        foreach (var group in menus.For(context.Role).GroupBy(c => c.Role))
         {
-            text.Append("\n/").Append(command.Name).Append(" — ").Append(context.T("cmd." + command.Name));
+            if (context.Role != StaffRole.None)
+            {
+                text.Append("\n<b>").Append(context.T("help.group." + group.Key.ToString().ToLowerInvariant())).Append("</b>");
+            }
+
+            foreach (var command in group)
+            {
+                text.Append("\n/").Append(command.Name).Append(" — ").Append(context.T("cmd." + command.Name));
+            }
+
+            text.Append('\n');
         }
 
-        await context.ReplyAsync(text.ToString(), ct: ct);
+        await context.ReplyAsync(text.ToString().TrimEnd(), ct: ct);
     }
 }
 

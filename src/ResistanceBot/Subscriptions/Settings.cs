@@ -21,7 +21,7 @@ internal static class SettingsView
     {
         var reader = context.Reader;
         var language = Localizer.Languages.First(l => l.Code == context.Language).Name;
-        var zone = reader?.TimeZone is { } tz ? TimeZones.Label(tz) : TimeZones.Label(digest.TimeZone);
+        var zone = Zone(context, reader?.TimeZone ?? digest.TimeZone);
         return context.T(
             "settings.text",
             language,
@@ -37,8 +37,10 @@ internal static class SettingsView
             return context.T("digest.at", hour.ToString("00", CultureInfo.InvariantCulture) + ":00");
         }
 
-        return context.T("digest.asap", digest.EditionTime, TimeZones.Label(digest.TimeZone));
+        return context.T("digest.asap", digest.EditionTime, Zone(context, digest.TimeZone));
     }
+
+    public static string Zone(BotContext context, string id) => TimeZones.Label(context.Strings, context.Language, id);
 
     public static InlineKeyboardMarkup MainKeyboard(BotContext context) => new(
     [
@@ -71,22 +73,33 @@ internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbac
         InlineKeyboardMarkup? submenu = (action, value) switch
         {
             ("lang", null) => Grid(Localizer.Languages.Select(l => SettingsView.Button(l.Name, "lang:" + l.Code)), 3, context),
-            ("tz", null) => Grid(
-                TimeZones.Likely.Select(z => SettingsView.Button(TimeZones.Label(z), "tz:" + z))
-                    .Append(SettingsView.Button(context.T("settings.button.offsets"), "tzo")), 3, context),
-            ("tzo", null) => Grid(TimeZones.Offsets.Select(h => SettingsView.Button(TimeZones.OffsetId(h), "tz:" + TimeZones.OffsetId(h))), 4, context),
-            ("hour", null) => Grid(
-                new[] { SettingsView.Button(context.T("settings.button.asap"), "hour:now") }
-                    .Concat(Enumerable.Range(0, 24).Select(h => SettingsView.Button(h.ToString("00", CultureInfo.InvariantCulture) + ":00", "hour:" + h.ToString(CultureInfo.InvariantCulture)))),
-                4,
-                context),
+            ("tz", null) => Zones(context, "tz"),
+            ("tzo", null) => Offsets(context, "tz"),
+            // The hour is the reader's local hour, so a reader without a zone is asked for it first ("tzh": zone, then hour).
+            ("hour", null) when context.Reader?.TimeZone is null => Zones(context, "tzh"),
+            ("tzho", null) => Offsets(context, "tzh"),
+            ("hour", null) => Hours(context),
             _ => null,
         };
 
         if (submenu is not null)
         {
+            var title = action switch
+            {
+                "tzo" => "settings.choose.tz",
+                "hour" or "tzho" when context.Reader?.TimeZone is null => "settings.choose.tz.first",
+                _ => "settings.choose." + action,
+            };
             await context.Sender.AnswerCallbackAsync(query.Id, ct: ct);
-            await context.EditAsync(message.Id, context.T("settings.choose." + (action == "tzo" ? "tz" : action)), submenu, ct);
+            await context.EditAsync(message.Id, context.T(title), submenu, ct);
+            return;
+        }
+
+        if (action == "tzh" && value is not null && Apply(context, "tz", value))
+        {
+            await context.Db.SaveChangesAsync(ct);
+            await context.Sender.AnswerCallbackAsync(query.Id, context.T("settings.saved"), ct);
+            await context.EditAsync(message.Id, context.T("settings.choose.hour"), Hours(context), ct);
             return;
         }
 
@@ -131,6 +144,19 @@ internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbac
                 return false;
         }
     }
+
+    private static InlineKeyboardMarkup Zones(BotContext context, string action) => Grid(
+        TimeZones.Likely.Select(z => SettingsView.Button(SettingsView.Zone(context, z), action + ":" + z))
+            .Append(SettingsView.Button(context.T("settings.button.offsets"), action == "tz" ? "tzo" : "tzho")), 3, context);
+
+    private static InlineKeyboardMarkup Offsets(BotContext context, string action) =>
+        Grid(TimeZones.Offsets.Select(h => SettingsView.Button(SettingsView.Zone(context, TimeZones.OffsetId(h)), action + ":" + TimeZones.OffsetId(h))), 4, context);
+
+    private static InlineKeyboardMarkup Hours(BotContext context) => Grid(
+        new[] { SettingsView.Button(context.T("settings.button.asap"), "hour:now") }
+            .Concat(Enumerable.Range(0, 24).Select(h => SettingsView.Button(h.ToString("00", CultureInfo.InvariantCulture) + ":00", "hour:" + h.ToString(CultureInfo.InvariantCulture)))),
+        4,
+        context);
 
     private static InlineKeyboardMarkup Grid(IEnumerable<InlineKeyboardButton> buttons, int perRow, BotContext context)
     {

@@ -37,6 +37,19 @@ internal static class TimeZones
         return hours == int.MinValue ? null : TimeZoneInfo.CreateCustomTimeZone(id, TimeSpan.FromHours(hours), id, id);
     }
 
-    /// <summary>"Moscow" from "Europe/Moscow"; offsets as they are.</summary>
-    public static string Label(string id) => id.Contains('/', StringComparison.Ordinal) ? id[(id.LastIndexOf('/') + 1)..].Replace('_', ' ') : id;
+    /// <summary>
+    /// A zone's name in the reader's language ("Москва" for Europe/Moscow), an offset with the local word for UTC ("Гринвич+03:00");
+    /// a zone the strings do not name (a configured default) by its city, as the IANA id spells it.
+    /// </summary>
+    public static string Label(Localization.Localizer strings, string language, string id)
+    {
+        if (id.StartsWith("UTC", StringComparison.Ordinal))
+        {
+            return strings.Get(language, "zone.utc") + id[3..];
+        }
+
+        return strings.All(Localization.Localizer.Default).ContainsKey("zone." + id)
+            ? strings.Get(language, "zone." + id)
+            : id[(id.LastIndexOf('/') + 1)..].Replace('_', ' ');
+    }
 }

@@ -85,7 +85,7 @@ internal sealed class BotContext(
         Arguments = arguments;
     }
 
-    public bool Has(StaffRole required) => required == StaffRole.None || Role == StaffRole.Admin || Role == required;
+    public bool Has(StaffRole required) => Role.Allows(required);
 
     /// <summary>The reader's row, made on first need (a language choice, a subscription).</summary>
     public Reader GetOrCreateReader()
@@ -122,28 +122,43 @@ internal sealed class BotContext(
 
     /// <summary>
     /// A title and lines in as many messages as they need. Each message is bounded by its HTML length, which is never less
-    /// than the length Telegram counts, so no message can exceed 4096.
+    /// than the length Telegram counts, so no message can exceed 4096. Returns the ids of the messages sent.
     /// </summary>
-    public async Task ReplyLinesAsync(string title, IEnumerable<string> lines, CancellationToken ct = default)
+    public async Task<IReadOnlyList<int>> ReplyLinesAsync(string title, IEnumerable<string> lines, CancellationToken ct = default)
     {
         const int Limit = 4000;
+        var sent = new List<int>();
         var message = new System.Text.StringBuilder(title);
+        var started = title.Length > 0;
         foreach (var line in lines)
         {
             if (message.Length + 1 + line.Length > Limit && message.Length > 0)
             {
-                if (!(await ReplyAsync(message.ToString(), ct: ct)).Ok)
+                var outcome = await ReplyAsync(message.ToString().Trim('\n'), ct: ct);
+                if (!outcome.Ok)
                 {
-                    return;
+                    return sent;
                 }
 
+                sent.Add(outcome.MessageId);
                 message.Clear();
+                started = false;
             }
 
-            message.Append(message.Length == 0 ? "" : "\n").Append(line.Length > Limit ? line[..Limit] : line);
+            message.Append(started ? "\n" : "").Append(line.Length > Limit ? line[..Limit] : line);
+            started = true;
         }
 
-        await ReplyAsync(message.ToString(), ct: ct);
+        if (message.Length > 0)
+        {
+            var last = await ReplyAsync(message.ToString().Trim('\n'), ct: ct);
+            if (last.Ok)
+            {
+                sent.Add(last.MessageId);
+            }
+        }
+
+        return sent;
     }
 
     public async Task<SendOutcome> EditAsync(int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)

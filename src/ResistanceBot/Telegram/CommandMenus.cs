@@ -13,10 +13,24 @@ namespace ResistanceBot.Telegram;
 /// </summary>
 internal sealed class CommandMenus(ITelegramBotClient bot, UpdateDispatcher dispatcher, Localizer strings)
 {
-    /// <summary>The commands a role may use, readers' first, in registration order.</summary>
+    /// <summary>
+    /// The order of every command in menus and /help: a reader's first (reading, then writing to the editors, then privacy), then
+    /// each staff role's, in the order of the work. A command missing here is a test failure, not a random place.
+    /// </summary>
+    internal static readonly string[] Order =
+    [
+        "start", "digest", "subscribe", "settings", "tip", "send", "cancel", "check", "privacy", "forget", "unsubscribe", "help",
+        "queue", "open", "approve", "reject", "reply", "redact", "ban", "unban", "unlock", "lock", "passphrase", "nickname",
+        "candidates", "pick", "unpick", "move", "drop", "preview", "publish", "add", "feeds", "addfeed", "removefeed",
+        "stats", "staff", "addstaff", "removestaff", "vault", "audit",
+    ];
+
+    /// <summary>The commands a role may use, grouped by the role that needs them (readers' first), each group in <see cref="Order"/>.</summary>
     public IEnumerable<CommandDefinition> For(StaffRole role) =>
-        dispatcher.Commands.Where(c => c.InMenu && (c.Role == StaffRole.None || role == StaffRole.Admin || c.Role == role))
-            .OrderBy(c => c.Role);
+        dispatcher.Commands.Where(c => c.InMenu && role.Allows(c.Role))
+            .OrderBy(c => c.Role)
+            .ThenBy(c => Array.IndexOf(Order, c.Name) is var i and >= 0 ? i : int.MaxValue)
+            .ThenBy(c => c.Name, StringComparer.Ordinal);
 
     private BotCommand[] Menu(StaffRole role, string language) =>
         For(role).Select(c => new BotCommand(c.Name, strings.Get(language, "cmd." + c.Name))).ToArray();

@@ -20,6 +20,15 @@ internal interface ICallbackHandler
 internal interface IConversationHandler
 {
     Task HandleAsync(BotContext context, Message message, CancellationToken ct);
+
+    /// <summary>A message of the chat was edited while it is in this conversation; most conversations ignore it.</summary>
+    Task HandleEditAsync(BotContext context, Message message, CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>Handles a private message that is neither a command nor part of a conversation (the tip line registers the one).</summary>
+internal interface IStrayMessageHandler
+{
+    Task HandleAsync(BotContext context, Message message, CancellationToken ct);
 }
 
 /// <param name="Name">The command without its slash, lowercase.</param>
@@ -47,6 +56,13 @@ internal static class HandlerRegistration
     {
         services.TryAddScoped<T>();
         services.AddSingleton(new CallbackDefinition(prefix, typeof(T)));
+        return services;
+    }
+
+    public static IServiceCollection AddStrayMessages<T>(this IServiceCollection services)
+        where T : class, IStrayMessageHandler
+    {
+        services.AddScoped<IStrayMessageHandler, T>();
         return services;
     }
 

@@ -18,7 +18,7 @@ internal sealed partial class PollingIntake(
     TimeProvider time,
     ILogger<PollingIntake> logger) : BackgroundService
 {
-    internal static readonly UpdateType[] AllowedUpdates = [UpdateType.Message, UpdateType.CallbackQuery, UpdateType.MyChatMember];
+    internal static readonly UpdateType[] AllowedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery, UpdateType.MyChatMember];
 
     /// <summary>How long a handler may run on after shutdown begins.</summary>
     private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(20);

@@ -64,6 +64,19 @@ internal sealed partial class UpdateDispatcher(
                 context.IncomingMessageId = message.Id;
                 return await RouteMessageAsync(services, context, message, ct);
 
+            case { EditedMessage: { Chat.Type: ChatType.Private, From: { } from } edited }:
+                var editContext = services.GetRequiredService<BotContext>();
+                await editContext.InitializeAsync(edited.Chat.Id, from, ct);
+                editContext.IncomingMessageId = edited.Id;
+                if (await ConversationStore.StateAsync(editContext, ct) is { } editState && _conversations.TryGetValue(editState.Split(':')[0], out var editConversation))
+                {
+                    editContext.ConversationState = editState;
+                    await ((IConversationHandler)services.GetRequiredService(editConversation.Handler)).HandleEditAsync(editContext, edited, ct);
+                    return editConversation.Handler.Name;
+                }
+
+                return "edit outside a conversation";
+
             case { CallbackQuery: { From: { } from, Data: { } data } query }:
                 var callbackContext = services.GetRequiredService<BotContext>();
                 await callbackContext.InitializeAsync(query.Message?.Chat.Id ?? from.Id, from, ct);
@@ -132,6 +145,12 @@ internal sealed partial class UpdateDispatcher(
             var handler = (IConversationHandler)services.GetRequiredService(conversation.Handler);
             await handler.HandleAsync(context, message, ct);
             return conversation.Handler.Name;
+        }
+
+        if (services.GetService<IStrayMessageHandler>() is { } stray)
+        {
+            await stray.HandleAsync(context, message, ct);
+            return "stray message";
         }
 
         await context.ReplyAsync(context.T("unknown.message"), ct: ct);

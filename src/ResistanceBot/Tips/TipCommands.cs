@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using ResistanceBot.Delivery;
 using ResistanceBot.Privacy;
 using ResistanceBot.Subscriptions;
 using ResistanceBot.Telegram;
@@ -25,8 +26,8 @@ internal static class TipsFeature
         services.AddSingleton<ReceiptTokens>();
         services.AddSingleton<FileChoices>();
         services.AddSingleton<CheckLimiter>();
-        services.AddSingleton<ReceiptJanitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReceiptJanitor>());
+        services.AddSingleton<ReceiptCheck>();
+        services.AddStrayMessages<StrayMessages>();
         services.AddHostedService<DraftJanitor>();
         services.AddSingleton<IRetentionStep, TipRetention>();
         services.AddSingleton<Vault.IVaultUnlocked, PendingReports>();
@@ -52,11 +53,22 @@ internal static class TipsFeature
 /// <summary>/tip: opens a draft and says, before anything is sent, what the bot keeps and what it cannot protect.</summary>
 internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options) : ICommandHandler
 {
+    /// <summary>
+    /// The intro, each claim listed in docs/PRIVACY.md. Arguments: {0} Tips:MaxFiles, {1} Tips:MaxFileBytes as a size,
+    /// {2} Tips:DraftMinutes, {3} the days after which a tag's key is gone at the latest (2 × Tips:EpochDays).
+    /// </summary>
+    internal static readonly ClaimSection[] Sections =
+    [
+        new("tip.intro.title", ["tip.intro.how"], Bullets: false),
+        new("tip.intro.h.before", ["tip.claim.telegram", "tip.claim.tag", "tip.claim.vault", "tip.claim.files", "tip.claim.refused", "tip.claim.receipt"]),
+        new("privacy.h.advice", ["advice.photo", "advice.crop", "advice.paper"]),
+    ];
+
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await tips.IsBannedAsync(context.Db, context.UserId, ct))
+        if (await tips.BannedUntilAsync(context.Db, context.UserId, ct) is { } until)
         {
-            await context.ReplyAsync(context.T("tip.banned"), ct: ct);
+            await context.ReplyAsync(context.T("tip.banned", Moderation.Decisions.Day(until)), ct: ct);
             return;
         }
 
@@ -67,12 +79,8 @@ internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options)
         }
 
         var o = options.Value;
-        var intro = await context.ReplyAsync(context.T("tip.intro", o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes, 2 * o.EpochDays), ct: ct);
-        var state = new DraftState { ChatId = context.ChatId, MessageIds = [context.IncomingMessageId] };
-        if (intro.Ok)
-        {
-            state.MessageIds.Add(intro.MessageId);
-        }
+        var intro = await context.ReplyLinesAsync("", Claims.Lines(context, Sections, o.MaxFiles, TipsFeature.Size(context, o.MaxFileBytes), o.DraftMinutes, 2 * o.EpochDays), ct);
+        var state = new DraftState { ChatId = context.ChatId, MessageIds = [context.IncomingMessageId, .. intro], Language = context.Language };
 
         await tips.StartDraftAsync(context.Db, context.UserId, state, ct);
         await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
@@ -97,6 +105,7 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
 
         var o = options.Value;
         var state = await tips.OpenDraftAsync(draft, ct) ?? new DraftState { ChatId = context.ChatId };
+        state.Language = context.Language;
         state.MessageIds.Add(message.Id);
         var (answer, markup) = await AddAsync(context, draft, state, message, o, ct);
         var albumContinues = message.MediaGroupId is { } group && group == state.LastMediaGroup && answer is null;
@@ -108,6 +117,51 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
             {
                 state.MessageIds.Add(sent.MessageId);
             }
+        }
+
+        await tips.SaveDraftAsync(context.Db, draft, state, ct);
+        await ConversationStore.SetAsync(context, TipsFeature.State, TimeSpan.FromMinutes(o.DraftMinutes), ct);
+    }
+
+    /// <summary>
+    /// The tipster edited a message of the draft: the new text replaces the old one's part (a file stays as first sent; a caption
+    /// added by the edit joins as a new part). A message from outside the draft changes nothing.
+    /// </summary>
+    public async Task HandleEditAsync(BotContext context, Message message, CancellationToken ct)
+    {
+        if (await tips.DraftAsync(context.Db, context.UserId, ct) is not { } draft
+            || await tips.OpenDraftAsync(draft, ct) is not { } state
+            || !state.MessageIds.Contains(message.Id))
+        {
+            return;
+        }
+
+        var o = options.Value;
+        var text = message.Text ?? message.Caption ?? "";
+        var old = state.Texts.FirstOrDefault(t => t.MessageId == message.Id)?.Length ?? 0;
+        string answer;
+        if (state.TextLength - old + text.Length > o.MaxTextLength)
+        {
+            answer = context.T("tip.text.too.long", o.MaxTextLength);
+        }
+        else if (await tips.ReplaceTextAsync(context.Db, draft, state, message.Id, text, ct))
+        {
+            answer = context.T("tip.edited", state.Parts);
+        }
+        else if (text.Length > 0 && (message.Photo is not null || message.Document is not null || message.Video is not null))
+        {
+            tips.AddText(context.Db, draft, state, message.Id, text);
+            answer = context.T("tip.edited", state.Parts);
+        }
+        else
+        {
+            answer = context.T("tip.edited.file");
+        }
+
+        var sent = await context.ReplyAsync(answer, ct: ct);
+        if (sent.Ok)
+        {
+            state.MessageIds.Add(sent.MessageId);
         }
 
         await tips.SaveDraftAsync(context.Db, draft, state, ct);
@@ -181,7 +235,7 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
 
         if (text is not null)
         {
-            tips.AddText(context.Db, draft, state, text);
+            tips.AddText(context.Db, draft, state, message.Id, text);
         }
 
         return answer;
@@ -265,14 +319,14 @@ internal sealed class FileChoiceButton(TipService tips, FileChoices choices) : I
     }
 }
 
-/// <summary>/send: stores the tip, deletes the tipster's messages from the chat, and gives the receipt.</summary>
-internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+/// <summary>/send: stores the tip, deletes the tipster's messages from the chat (checking that they are gone), and gives the receipt.</summary>
+internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, MessageJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await tips.IsBannedAsync(context.Db, context.UserId, ct))
+        if (await tips.BannedUntilAsync(context.Db, context.UserId, ct) is { } until)
         {
-            await context.ReplyAsync(context.T("tip.banned"), ct: ct);
+            await context.ReplyAsync(context.T("tip.banned", Moderation.Decisions.Day(until)), ct: ct);
             return;
         }
 
@@ -299,8 +353,10 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
 
         var result = await tips.SubmitAsync(context.Db, context.UserId, draft, ct);
         await ConversationStore.ClearAsync(context, ct);
-        await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
-        var text = new StringBuilder(context.T("tip.receipt", new HtmlFragment(Html.Code(result.Receipt)), options.Value.ReceiptMinutes));
+        var left = await janitor.DeleteNowAsync(context.ChatId, state.MessageIds, context.Language, ct);
+        var minutes = options.Value.ReceiptMinutes;
+        var text = new StringBuilder(context.T("tip.receipt", new HtmlFragment(Html.Code(result.Receipt))))
+            .Append("\n\n").Append(left == 0 ? context.T("tip.receipt.deleted") : context.T("cleanup.undeleted.some", left));
         if (result.Uncleaned > 0)
         {
             text.Append("\n\n").Append(context.T("tip.uncleaned.stored", result.Uncleaned));
@@ -311,17 +367,18 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Rece
             text.Append("\n\n").Append(context.T("tip.held.dropped", result.Dropped));
         }
 
-        var token = tokens.Issue(result.TipId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+        text.Append("\n\n").Append(context.T("tip.receipt.later", minutes)).Append("\n\n").Append(context.T("tip.receipt.notify"));
+        var token = tokens.Issue(result.TipId, TimeSpan.FromMinutes(minutes));
         var markup = new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(context.T("tip.button.notify"), $"{ReplyOptInButton.Prefix}:{token}"));
         var sent = await context.ReplyAsync(text.ToString(), markup, ct);
         if (sent.Ok)
         {
-            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(minutes), context.Language);
         }
     }
 }
 
-internal sealed class CancelTipCommand(TipService tips) : ICommandHandler
+internal sealed class CancelTipCommand(TipService tips, MessageJanitor janitor) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
@@ -337,19 +394,27 @@ internal sealed class CancelTipCommand(TipService tips) : ICommandHandler
         state.MessageIds.Add(context.IncomingMessageId);
         context.Db.TipDrafts.Remove(draft); // its parts go with it (the database's cascade)
         await context.Db.SaveChangesAsync(ct);
-        await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
-        await context.ReplyAsync(context.T("tip.cancelled"), ct: ct);
+        var left = await janitor.DeleteNowAsync(context.ChatId, state.MessageIds, context.Language, ct);
+        await context.ReplyAsync(left == 0 ? context.T("tip.cancelled") : context.T("cleanup.undeleted.some", left), ct: ct);
     }
 }
 
 /// <summary>/check RECEIPT: the tip's state and the editors' replies, and nothing else. Guessing is rate-limited.</summary>
-internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, ReceiptJanitor janitor, IOptions<TipsOptions> options) : ICommandHandler
+internal sealed class CheckCommand(ReceiptCheck check) : ICommandHandler
 {
-    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    public Task HandleAsync(BotContext context, CancellationToken ct) => check.AnswerAsync(context, context.Arguments, ct);
+}
+
+/// <summary>
+/// Answers a receipt, typed after /check or pasted alone: the reader's message goes at once (a receipt should not stay in the
+/// chat), the answer after <c>Tips:ReceiptMinutes</c>.
+/// </summary>
+internal sealed class ReceiptCheck(TipService tips, CheckLimiter limiter, MessageJanitor janitor, IOptions<TipsOptions> options)
+{
+    public async Task AnswerAsync(BotContext context, string receipt, CancellationToken ct)
     {
-        // The receipt should not stay in the chat: the reader's message goes at once, the answer after a while.
-        await context.Sender.DeleteAsync(context.ChatId, [context.IncomingMessageId], ct);
-        if (context.Arguments.Length == 0)
+        await janitor.DeleteNowAsync(context.ChatId, [context.IncomingMessageId], context.Language, ct);
+        if (receipt.Length == 0)
         {
             await context.ReplyAsync(context.T("tip.check.usage"), ct: ct);
             return;
@@ -362,7 +427,7 @@ internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, Receip
         }
 
         string answer;
-        if (await tips.CheckAsync(context.Db, context.Arguments, ct) is not { } check)
+        if (await tips.CheckAsync(context.Db, receipt, ct) is not { } check)
         {
             answer = context.T("tip.check.unknown");
         }
@@ -382,10 +447,35 @@ internal sealed class CheckCommand(TipService tips, CheckLimiter limiter, Receip
             answer = text.ToString();
         }
 
-        var sent = await context.ReplyAsync(answer, ct: ct);
+        var minutes = options.Value.ReceiptMinutes;
+        var sent = await context.ReplyAsync(answer + "\n\n" + context.T("tip.check.later", minutes), ct: ct);
         if (sent.Ok)
         {
-            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes));
+            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(minutes), context.Language);
+        }
+    }
+}
+
+/// <summary>
+/// A private message that is neither a command nor part of a conversation. A receipt pasted alone is checked as /check would;
+/// anything else (a photo or words sent without /tip) is not kept, and is deleted from the chat so it does not stay on the
+/// phone looking sent; the answer goes after a while too.
+/// </summary>
+internal sealed class StrayMessages(ReceiptCheck check, MessageJanitor janitor, IOptions<TipsOptions> options) : IStrayMessageHandler
+{
+    public async Task HandleAsync(BotContext context, Message message, CancellationToken ct)
+    {
+        if (message.Text is { } text && Receipt.Normalize(text) is not null)
+        {
+            await check.AnswerAsync(context, text, ct);
+            return;
+        }
+
+        await janitor.DeleteNowAsync(context.ChatId, [message.Id], context.Language, ct);
+        var sent = await context.ReplyAsync(context.T("stray.not.saved"), ct: ct);
+        if (sent.Ok)
+        {
+            janitor.DeleteLater(context.ChatId, sent.MessageId, TimeSpan.FromMinutes(options.Value.ReceiptMinutes), context.Language);
         }
     }
 }
@@ -450,13 +540,13 @@ internal sealed class CheckLimiter : IDisposable
 }
 
 /// <summary>/forget's part in the tip line: the draft (and its messages in the chat), reply routes, and sender tags.</summary>
-internal sealed class TipEraser(TipService tips) : IReaderEraser
+internal sealed class TipEraser(TipService tips, MessageJanitor janitor) : IReaderEraser
 {
     public async Task EraseAsync(BotContext context, CancellationToken ct)
     {
         if (await tips.DraftAsync(context.Db, context.UserId, ct) is { } draft && await tips.OpenDraftAsync(draft, ct) is { } state)
         {
-            await context.Sender.DeleteAsync(context.ChatId, state.MessageIds, ct);
+            await janitor.DeleteNowAsync(context.ChatId, state.MessageIds, context.Language, ct);
         }
 
         await tips.ForgetAsync(context.Db, context.UserId, ct);

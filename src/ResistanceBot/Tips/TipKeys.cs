@@ -91,6 +91,11 @@ internal static class Receipt
 /// /send, /cancel, or when the draft expires), and counts for the limits. The contents are not here: each part is sealed to
 /// the vault as it arrives (<see cref="TipPart"/>), so the bot never reads a draft back.
 /// </summary>
+/// <param name="MessageId">The tipster's message.</param>
+/// <param name="Position">Its text part in the draft.</param>
+/// <param name="Length">The text's length now, for the limit.</param>
+internal sealed record DraftText(int MessageId, int Position, int Length);
+
 internal sealed class DraftState
 {
     public const string Purpose = "tip draft";
@@ -113,6 +118,12 @@ internal sealed class DraftState
     public int Files { get; set; }
 
     public int TextLength { get; set; }
+
+    /// <summary>Which message each text part came from, so that an edit of the message replaces it (a caption is a text part too).</summary>
+    public List<DraftText> Texts { get; set; } = [];
+
+    /// <summary>The reader's language, for the notes the bot leaves when it cannot delete a message (the draft may expire unattended).</summary>
+    public string? Language { get; set; }
 
     public async Task<byte[]> SealAsync(ErasableKeys keys, CancellationToken ct) =>
         (await keys.CurrentAsync(KeyScopes.Daily, ct)).Seal(JsonSerializer.SerializeToUtf8Bytes(this), Purpose);

@@ -52,6 +52,12 @@ internal enum BanStatus
 
     /// <summary>The tip's sender tag is erased (its epoch is over, or the sender used /forget): nobody can tell who sent it.</summary>
     Unrecognisable,
+
+    /// <summary>A ban on the tip's tag was lifted.</summary>
+    Unbanned,
+
+    /// <summary>There was no ban on the tip's tag to lift.</summary>
+    NotBanned,
 }
 
 /// <param name="Status">Whether the sender is banned now, or why not.</param>
@@ -142,18 +148,42 @@ internal sealed partial class TipService(
 
     public Task<DraftState?> OpenDraftAsync(TipDraft draft, CancellationToken ct) => DraftState.OpenAsync(erasable, draft.SealedState, ct);
 
-    /// <summary>A text part, sealed to the vault at once (saved with the draft).</summary>
-    public void AddText(BotDbContext db, TipDraft draft, DraftState state, string text)
+    /// <summary>A text part (a message's text or a file's caption), sealed to the vault at once (saved with the draft).</summary>
+    public void AddText(BotDbContext db, TipDraft draft, DraftState state, int messageId, string text)
     {
+        var position = state.Parts++;
         db.TipParts.Add(new TipPart
         {
             DraftKey = draft.DraftKey,
-            Position = state.Parts++,
+            Position = position,
             Kind = TipPartKind.Text,
             Cleaned = true,
             SealedContent = vault.Seal(Encoding.UTF8.GetBytes(text), TextPurpose),
         });
         state.TextLength += text.Length;
+        state.Texts.Add(new DraftText(messageId, position, text.Length));
+    }
+
+    /// <summary>
+    /// The tipster edited a message of the draft: its text part is sealed again with the new words, in place, so the tip holds
+    /// what they meant to send and nothing of the first version. False when the message has no text part in this draft.
+    /// </summary>
+    public async Task<bool> ReplaceTextAsync(BotDbContext db, TipDraft draft, DraftState state, int messageId, string text, CancellationToken ct)
+    {
+        var index = state.Texts.FindIndex(t => t.MessageId == messageId);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var old = state.Texts[index];
+        var key = draft.DraftKey;
+        var sealedText = vault.Seal(Encoding.UTF8.GetBytes(text), TextPurpose);
+        await db.TipParts.Where(p => p.DraftKey == key && p.Position == old.Position)
+            .ExecuteUpdateAsync(u => u.SetProperty(p => p.SealedContent, sealedText), ct);
+        state.TextLength += text.Length - old.Length;
+        state.Texts[index] = old with { Length = text.Length };
+        return true;
     }
 
     /// <summary>
@@ -484,6 +514,14 @@ internal sealed partial class TipService(
         return new Decision(DecideStatus.Decided, await TakeReplyRouteAsync(db, tipId, ct));
     }
 
+    /// <summary>
+    /// Undo of a rejection: the tip waits again, unless it was decided otherwise since (one statement, as for the decision).
+    /// Replies and the nudge that the rejection caused are not taken back: the tipster may already have read them.
+    /// </summary>
+    public static async Task<bool> ReopenAsync(BotDbContext db, int tipId, CancellationToken ct) =>
+        await db.Tips.Where(t => t.Id == tipId && t.State == TipState.Rejected)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, TipState.Waiting).SetProperty(t => t.DecidedOn, (DateTime?)null), ct) > 0;
+
     /// <summary>An anonymous reply, sealed to the receipt's key; the route to nudge, if the tipster asked. Null: no such tip.</summary>
     public async Task<Decision> ReplyAsync(BotDbContext db, int tipId, string text, CancellationToken ct)
     {
@@ -542,7 +580,11 @@ internal sealed partial class TipService(
     }
 
     /// <summary>/ban N: the sender of tip N may send no more tips while the tag's key lives, longer if they try again.</summary>
-    public async Task<BanOutcome> BanSenderOfAsync(BotDbContext db, int tipId, CancellationToken ct)
+    /// <param name="db">The database.</param>
+    /// <param name="tipId">The tip whose sender is banned.</param>
+    /// <param name="preview">Only say what a ban would be (until when), for the confirmation; nothing is written.</param>
+    /// <param name="ct">Cancels.</param>
+    public async Task<BanOutcome> BanSenderOfAsync(BotDbContext db, int tipId, bool preview, CancellationToken ct)
     {
         var tip = await db.Tips.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tipId, ct);
         if (tip is null)
@@ -557,7 +599,7 @@ internal sealed partial class TipService(
         }
 
         var existing = await db.TipBans.FirstOrDefaultAsync(b => b.SenderTag == tip.SenderTag, ct);
-        if (existing is null)
+        if (existing is null && !preview)
         {
             db.TipBans.Add(new TipBan { SenderTag = tip.SenderTag!, Until = key.ErasedOn });
             await db.SaveChangesAsync(ct);
@@ -570,7 +612,8 @@ internal sealed partial class TipService(
     /// Whether this sender is banned. A ban recognised only under the previous epoch's key is carried into the current epoch,
     /// so a banned sender who keeps trying stays banned; one who stays silent for a whole epoch is forgotten with the key.
     /// </summary>
-    public async Task<bool> IsBannedAsync(BotDbContext db, long userId, CancellationToken ct)
+    /// <returns>The day the ban lapses (00:00 UTC) unless they keep trying, or null when they are not banned.</returns>
+    public async Task<DateTime?> BannedUntilAsync(BotDbContext db, long userId, CancellationToken ct)
     {
         var live = await keys.LiveEpochsAsync(ct);
         var tags = live.Select(k => k.Tag(TipKeys.SenderPurpose, userId)).ToList();
@@ -578,17 +621,38 @@ internal sealed partial class TipService(
         var bans = await db.TipBans.Where(b => tags.Contains(b.SenderTag) && b.Until > today).ToListAsync(ct);
         if (bans.Count == 0)
         {
-            return false;
+            return null;
         }
 
-        if (!bans.Any(b => b.SenderTag.AsSpan().SequenceEqual(tags[0])))
+        if (bans.FirstOrDefault(b => b.SenderTag.AsSpan().SequenceEqual(tags[0])) is { } current)
         {
-            db.TipBans.RemoveRange(bans);
-            db.TipBans.Add(new TipBan { SenderTag = tags[0], Until = live[0].ErasedOn });
-            await db.SaveChangesAsync(ct);
+            return current.Until;
         }
 
-        return true;
+        db.TipBans.RemoveRange(bans);
+        db.TipBans.Add(new TipBan { SenderTag = tags[0], Until = live[0].ErasedOn });
+        await db.SaveChangesAsync(ct);
+        return live[0].ErasedOn;
+    }
+
+    /// <summary>
+    /// /unban N, or the undo of /ban N: lifts the ban on the tag of tip N. A ban already carried into a new epoch is under a tag
+    /// that nothing ties to tip N any more (that is the point of the epochs), so it lapses on its day.
+    /// </summary>
+    public static async Task<BanStatus> UnbanSenderOfAsync(BotDbContext db, int tipId, CancellationToken ct)
+    {
+        var tip = await db.Tips.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tipId, ct);
+        if (tip is null)
+        {
+            return BanStatus.NoSuchTip;
+        }
+
+        if (tip.SenderTag is null)
+        {
+            return BanStatus.Unrecognisable;
+        }
+
+        return await db.TipBans.Where(b => b.SenderTag == tip.SenderTag).ExecuteDeleteAsync(ct) > 0 ? BanStatus.Unbanned : BanStatus.NotBanned;
     }
 
     /// <summary>/forget: the reader's draft (with its parts), every reply route to their chat, and the sender tags of their tips.</summary>
@@ -667,7 +731,7 @@ internal sealed class TipRetention(IOptions<TipsOptions> options, TimeProvider t
 /// day's key), then the draft, its parts and its conversation state.
 /// </summary>
 internal sealed class DraftJanitor(
-    IServiceScopeFactory scopes, Leadership leadership, BotSender sender, ErasableKeys keys, TimeProvider time, ILogger<DraftJanitor> logger)
+    IServiceScopeFactory scopes, Leadership leadership, MessageJanitor janitor, ErasableKeys keys, TimeProvider time, ILogger<DraftJanitor> logger)
     : Hosting.PeriodicJob(scopes, leadership, time, logger)
 {
     protected override TimeSpan Period => TimeSpan.FromSeconds(30);
@@ -679,7 +743,7 @@ internal sealed class DraftJanitor(
         {
             if (await DraftState.OpenAsync(keys, draft.SealedState, ct) is { ChatId: not 0 } state)
             {
-                await sender.DeleteAsync(state.ChatId, state.MessageIds, ct);
+                await janitor.DeleteNowAsync(state.ChatId, state.MessageIds, state.Language, ct);
                 await ConversationStore.ClearAsync(db, keys, state.ChatId, ct);
             }
 

@@ -264,7 +264,7 @@ internal sealed class VaultCommand(VaultKey vault, Enrollments enrollments, Staf
             return;
         }
 
-        if (await staff.RoleOfAsync(userId, ct) is not (StaffRole.Moderator or StaffRole.Admin))
+        if (!(await staff.RoleOfAsync(userId, ct)).Allows(StaffRole.Moderator))
         {
             await context.ReplyAsync(context.T("vault.add.not.moderator", userId), ct: ct);
             return;

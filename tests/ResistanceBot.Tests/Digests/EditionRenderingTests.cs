@@ -103,6 +103,6 @@ public sealed class EditionRenderingTests
         Assert.Contains("<b>📰 Дайджест сопротивления №3 — 16 ноября 2026</b>", html, StringComparison.Ordinal);
         Assert.Contains("<a href=\"https://a.example/?a=1&amp;b=%222%22\"><b>Strike &lt;at&gt; plant &amp; co</b></a>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("javascript", html, StringComparison.Ordinal);
-        Assert.Contains("3. 🗣 <b>Сообщение читателя</b>\nI saw the raid &lt;b&gt;myself&lt;/b&gt;.", html, StringComparison.Ordinal);
+        Assert.Contains("3. 🗣 <b>Письмо читателя</b>\nI saw the raid &lt;b&gt;myself&lt;/b&gt;.", html, StringComparison.Ordinal);
     }
 }

@@ -42,7 +42,7 @@ public sealed class EditorialFlowTests : IAsyncLifetime
             ("Mothers protest at the draft office", "https://strikewatch.example/2", "Dozens gathered & demanded answers."),
             ("A story nobody picks", "https://strikewatch.example/3", "Ignored.")));
         var editor = _bot.Emulator.User(EditorId, "Editor");
-        var readers = new[] { ("en", "📰 Resistance digest №1"), ("ru", "📰 Дайджест сопротивления №1"), ("uk", "📰 Дайджест спротиву №1") }
+        var readers = new[] { ("en", "📰 Resistance digest №1"), ("ru", "📰 Дайджест сопротивления №1"), ("uk", "📰 Дайджест опору №1") }
             .Select((r, i) => (User: _bot.Emulator.User(6_000_000 + i, "Reader", languageCode: r.Item1), Header: r.Item2))
             .ToList();
         foreach (var (reader, _) in readers)
@@ -73,8 +73,15 @@ public sealed class EditorialFlowTests : IAsyncLifetime
         Assert.Contains(preview.Entities, e => e.Type == "text_link" && e.Url == "https://strikewatch.example/1");
         Assert.True(preview.LinkPreviewDisabled);
 
-        var published = await editor.AskAsync("/publish", Wait);
-        Assert.Equal("Edition №1 released with 2 items. Subscribers getting it now: 3; at the hour they chose: 1.", published.Text);
+        // Publishing reaches every subscriber and cannot be called back: it asks first, and Cancel does nothing.
+        var question = await editor.AskAsync("/publish", Wait);
+        Assert.Equal("Release the next edition now, with 2 items, to 4 subscribers? It cannot be called back.", question.Text);
+        var cancelled = await Confirm.PressAsync(_bot.Emulator, editor, question, Confirm.Button(question, "k:n:"));
+        Assert.Equal("Cancelled: nothing was done.", cancelled.Text);
+        Assert.Equal(0, await _bot.WithDbAsync(db => db.Editions.CountAsync()));
+        var published = await Confirm.CommandAsync(_bot.Emulator, editor, "/publish");
+        Assert.Equal("Edition №1 released with 2 items. Getting it now: 3 subscribers; at the hour they chose: 1.", published.Text);
+        Assert.Empty(published.Buttons);
         var edition = await _bot.WithDbAsync(db => db.Editions.Include(e => e.Items).Include(e => e.Parts).SingleAsync());
         Assert.Equal(["Mothers protest at the draft office", "Workers stop the tank line"], edition.Items.OrderBy(i => i.Position).Select(i => i.Title));
         Assert.Equal(3, edition.Parts.Select(p => p.Language).Distinct().Count());
@@ -181,7 +188,7 @@ public sealed class EditorialFlowTests : IAsyncLifetime
         }
 
         var feeds = await editor.AskAsync("/feeds", Wait);
-        Assert.Contains("#1 Flaky — ⚠️ failing (1 in a row): not a feed: the address returns a web page.", feeds.Text, StringComparison.Ordinal);
+        Assert.Contains("#1 Flaky — ⚠️ failing (1 time in a row): not a feed: the address returns a web page.", feeds.Text, StringComparison.Ordinal);
 
         var refused = await editor.AskAsync($"/addfeed {_web.Url("/nothing-here.xml")}", Wait);
         Assert.Equal("Could not read that feed: HTTP 404. Nothing was added.", refused.Text);

@@ -40,18 +40,19 @@ public sealed class ConversationTests
         var user = bot.Emulator.User(4040, "Reader");
         var other = bot.Emulator.User(4041, "Other");
 
-        Assert.StartsWith("I only understand commands", (await user.AskAsync("hello", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not saved: the bot keeps nothing sent outside a letter", (await user.AskAsync("hello", Wait)).Text, StringComparison.Ordinal);
+        Assert.True(user.Messages.Single(m => !m.FromBot && m.Text == "hello").IsDeleted, "stray words are deleted from the chat");
         await user.AskAsync("/echo", Wait);
         Assert.Equal("echo: <b>bold?</b> & more", (await user.AskAsync("<b>bold?</b> & more", Wait)).Text);
-        Assert.StartsWith("I only understand commands", (await other.AskAsync("hello", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not saved: the bot keeps nothing sent outside a letter", (await other.AskAsync("hello", Wait)).Text, StringComparison.Ordinal);
 
         // Only once the last handler is done (its update confirmed) may the clock jump, or it would cut that handler off.
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "the echo to finish");
         clock.Advance(TimeSpan.FromMinutes(11));
-        Assert.StartsWith("I only understand commands", (await user.AskAsync("still there?", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not saved: the bot keeps nothing sent outside a letter", (await user.AskAsync("still there?", Wait)).Text, StringComparison.Ordinal);
 
         await user.AskAsync("/echo", Wait);
         await user.AskAsync("/forget", Wait);
-        Assert.StartsWith("I only understand commands", (await user.AskAsync("and now?", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not saved: the bot keeps nothing sent outside a letter", (await user.AskAsync("and now?", Wait)).Text, StringComparison.Ordinal);
     }
 }

@@ -46,8 +46,8 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
         emulator.Faults.ServerErrorRate = 0.02;
         emulator.Faults.DropAfterSendRate = 0.005;
 
-        var released = await editor.AskAsync("/publish", TimeSpan.FromSeconds(30));
-        Assert.Equal($"Edition №1 released with 10 items. Subscribers getting it now: 2000; at the hour they chose: 0.", released.Text);
+        var released = await Confirm.CommandAsync(emulator, editor, "/publish");
+        Assert.Equal($"Edition №1 released with 10 items. Getting it now: 2000 subscribers; at the hour they chose: 0.", released.Text);
         await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.Outbox.CountAsync(o => o.State == OutboxState.Pending)) == 0, TimeSpan.FromSeconds(120), "the fan-out to finish");
 
         var duplicates = 0;
@@ -103,7 +103,7 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
         // Slow enough to be caught in the middle: about 400 sends a second.
         emulator.Faults.Latency = TimeSpan.FromMilliseconds(30);
         var bot = BotProcess.Start(settings);
-        editor.SendText("/publish");
+        await Confirm.CommandAsync(emulator, editor, "/publish");
         var total = ids.Count * 2;
         var kills = 0;
         foreach (var share in new[] { 0.15, 0.4, 0.65 })

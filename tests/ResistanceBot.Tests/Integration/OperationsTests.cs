@@ -43,7 +43,7 @@ public sealed class OperationsTests
         var restored = TestDatabase.SqliteAt(path);
         await using var bot = await BotHost.StartAsync(emulator, restored.In(settings), database: restored);
         var check = await tipster.AskAsync($"/check {receipt}", Wait);
-        Assert.Contains("Your tip is waiting for the editors.", check.Text, StringComparison.Ordinal);
+        Assert.Contains("Your letter is waiting for the editors.", check.Text, StringComparison.Ordinal);
         Assert.Equal(1, await bot.WithDbAsync(d => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(d.Readers)));
     }
 
@@ -72,7 +72,7 @@ public sealed class OperationsTests
         // Disposing a BotHost disposes its emulator too; this one only stops, as the emulator serves the next bot.
         var before = await BotHost.StartAsync(emulator, settings, database: sqlite);
         await reader.AskAsync("/subscribe", Wait);
-        var released = await editor.AskAsync("/publish", Wait);
+        var released = await Confirm.CommandAsync(emulator, editor, "/publish");
         Assert.StartsWith("Edition №1 released with 3 items", released.Text, StringComparison.Ordinal);
         var receipt = Tips.TipLineTests.ReceiptOf(await Tips.TipLineTests.SendTipAsync(before, tipster));
         await Eventually.HoldsAsync(async () => await before.WithDbAsync(d => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(d.Outbox, o => o.State == Delivery.OutboxState.Pending)) == 0, Wait, "the edition to go out");
@@ -95,7 +95,7 @@ public sealed class OperationsTests
         await using var after = await BotHost.StartAsync(emulator, postgres.In(settings), database: postgres);
         var digest = await reader.AskAsync("/digest", Wait);
         Assert.Contains("№1", digest.Text, StringComparison.Ordinal);
-        Assert.Contains("Your tip is waiting for the editors.", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
+        Assert.Contains("Your letter is waiting for the editors.", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         Assert.Contains("Subscribers: 1 (uk 1)", (await editor.AskAsync("/stats", Wait)).Text, StringComparison.Ordinal);
 
         // New rows get new keys: the identity sequences were moved past the copied ones.
@@ -104,7 +104,7 @@ public sealed class OperationsTests
             await seed.PickedArticlesAsync(2, 200, first: 10);
         }
 
-        Assert.StartsWith("Edition №2 released with 2 items", (await editor.AskAsync("/publish", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Edition №2 released with 2 items", (await Confirm.CommandAsync(emulator, editor, "/publish")).Text, StringComparison.Ordinal);
         var second = Tips.TipLineTests.ReceiptOf(await Tips.TipLineTests.SendTipAsync(after, emulator.User(65103, "Another")));
         Assert.NotEqual(receipt, second);
         Assert.Equal(2, await after.WithDbAsync(d => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(d.Tips)));

@@ -12,14 +12,15 @@ public sealed class ReaderJourneyTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
     [Theory]
-    [InlineData("en", "en", "Every day the collective", "You are subscribed", "Time zone", "You are unsubscribed", "Your settings, your draft and any request to be told of news are erased")]
-    [InlineData("ru-RU", "ru", "Каждый день коллектив", "Вы подписаны", "Часовой пояс", "Вы отписаны", "Ваши настройки, черновик и просьба сообщить о новостях стёрты")]
-    [InlineData("uk", "uk", "Щодня колектив", "Ви підписані", "Часовий пояс", "Ви відписані", "Ваші налаштування, чернетку й прохання повідомити про новини стерто")]
+    [InlineData("en", "en", "Every day the collective", "You are subscribed", "Time zone", "Moscow", "You are unsubscribed", "Your settings, your draft, the digests waiting for you and any request to be told of news are erased")]
+    [InlineData("ru-RU", "ru", "Каждый день коллектив", "Вы подписались", "Часовой пояс", "Москва", "Вы отписались", "Ваши настройки, черновик, дайджесты, ждущие отправки, и просьба сообщить о новостях стёрты")]
+    [InlineData("uk", "uk", "Щодня колектив", "Ви підписалися", "Часовий пояс", "Москва", "Ви відписалися", "Ваші налаштування, чернетку, дайджести, що чекають на надсилання, і прохання повідомити про новини стерто")]
     public async Task Start_subscribe_settings_unsubscribe_forget_in_the_readers_language(
-        string telegramLanguage, string language, string welcome, string subscribed, string zoneLabel, string unsubscribed, string forgotten)
+        string telegramLanguage, string language, string welcome, string subscribed, string zoneLabel, string moscow, string unsubscribed, string forgotten)
     {
         await using var bot = await BotHost.StartAsync();
         var user = bot.Emulator.User(424242, "Reader", languageCode: telegramLanguage);
+        var strings = new Localization.Localizer();
 
         var start = await user.AskAsync("/start", Wait);
         Assert.Contains(welcome, start.Text, StringComparison.Ordinal);
@@ -35,16 +36,29 @@ public sealed class ReaderJourneyTests
 
         var settings = await user.AskAsync("/settings", Wait);
         Assert.Contains(zoneLabel, settings.Text, StringComparison.Ordinal);
-        await PressAsync(bot, user, settings, "set:tz");
-        await PressAsync(bot, user, settings, "set:tz:Europe/Moscow");
+
+        // The hour is local, so a reader who has not chosen a zone is asked for it first; the zones are named in their language.
         await PressAsync(bot, user, settings, "set:hour");
+        var zones = user.BotMessages.Single(m => m.MessageId == settings.MessageId);
+        Assert.Equal(strings.Get(language, "settings.choose.tz.first"), zones.Text);
+        Assert.Contains(zones.Buttons.SelectMany(r => r), b => b.Text == moscow && b.CallbackData == "set:tzh:Europe/Moscow");
+        await PressAsync(bot, user, settings, "set:tzh:Europe/Moscow");
+        var hours = user.BotMessages.Single(m => m.MessageId == settings.MessageId);
+        Assert.Equal(strings.Get(language, "settings.choose.hour"), hours.Text);
         await PressAsync(bot, user, settings, "set:hour:8");
         var shown = user.BotMessages.Single(m => m.MessageId == settings.MessageId);
-        Assert.Contains("Moscow", shown.Text, StringComparison.Ordinal);
+        Assert.Contains($"{zoneLabel}: {moscow}", shown.Text, StringComparison.Ordinal);
         Assert.Contains("08:00", shown.Text, StringComparison.Ordinal);
         reader = await bot.WithDbAsync(db => db.Readers.AsNoTracking().SingleAsync());
         Assert.Equal("Europe/Moscow", reader.TimeZone);
         Assert.Equal(8, reader.DigestHour);
+
+        // Once a zone is set, the hour is asked at once; the zone can still be changed, from a list in the reader's language.
+        await PressAsync(bot, user, settings, "set:hour");
+        Assert.Equal(strings.Get(language, "settings.choose.hour"), user.BotMessages.Single(m => m.MessageId == settings.MessageId).Text);
+        await PressAsync(bot, user, settings, "set:menu");
+        await PressAsync(bot, user, settings, "set:tz");
+        Assert.Contains(user.BotMessages.Single(m => m.MessageId == settings.MessageId).Buttons.SelectMany(r => r), b => b.Text == strings.Get(language, "zone.Europe/Kyiv"));
 
         var unsubscribe = await user.AskAsync("/unsubscribe", Wait);
         Assert.Contains(unsubscribed, unsubscribe.Text, StringComparison.Ordinal);
@@ -84,7 +98,7 @@ public sealed class ReaderJourneyTests
         await PressAsync(bot, user, settings, "set:tz");
         await PressAsync(bot, user, settings, "set:tzo");
         var offsets = user.BotMessages.Single(m => m.MessageId == settings.MessageId);
-        Assert.Contains(offsets.Buttons.SelectMany(r => r), b => b.Text == "UTC+03:00");
+        Assert.Contains(offsets.Buttons.SelectMany(r => r), b => b.Text == "UTC+03:00" && b.CallbackData == "set:tz:UTC+03:00");
         await PressAsync(bot, user, settings, "set:tz:UTC+03:00");
         await PressAsync(bot, user, settings, "set:sub:on");
 

@@ -55,14 +55,14 @@ public sealed class SeizureTests
         var before = moderator.BotMessageCount;
         moderator.PressButton(Group, notice.MessageId, notice.ButtonData("Open")!);
         await emulator.WaitUntilAsync(() => moderator.BotMessageCount >= before + 5, Wait, "the tip's contents in the moderator's chat");
-        Assert.StartsWith("Reply to tip #1 saved", (await moderator.AskAsync("/reply 1 Thank you. Can you tell us which day?", Wait)).Text, StringComparison.Ordinal);
-        await emulator.WaitUntilAsync(() => tipster.BotMessages.Any(m => m.Text.StartsWith("There is news about your tip", StringComparison.Ordinal)), Wait, "the nudge");
+        Assert.StartsWith("Reply to letter #1 saved", (await moderator.AskAsync("/reply 1 Thank you. Can you tell us which day?", Wait)).Text, StringComparison.Ordinal);
+        await emulator.WaitUntilAsync(() => tipster.BotMessages.Any(m => m.Text.StartsWith("There is news about your letter", StringComparison.Ordinal)), Wait, "the nudge");
 
         // The route served its one nudge, and the nudge left the outbox as it was sent.
         await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.Outbox.CountAsync(o => o.EditionId == null)) == 0, Wait, "the nudge to leave the outbox");
         Assert.Null(await bot.WithDbAsync(d => d.Tips.Where(t => t.Id == 1).Select(t => t.SealedReplyRoute).SingleAsync()));
 
-        Assert.Equal("Tip #1 approved.", (await moderator.AskAsync("/approve 1", Wait)).Text);
+        Assert.Equal("Letter #1 approved.", (await moderator.AskAsync("/approve 1", Wait)).Text);
         Assert.Contains("Can you tell us which day?", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         await tipster.AskAsync("/forget", Wait);
 

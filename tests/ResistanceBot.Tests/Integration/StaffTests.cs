@@ -51,8 +51,14 @@ public sealed class StaffTests
         Assert.Contains($"{AdminId} — admin (from configuration)", list.Text, StringComparison.Ordinal);
         Assert.Contains($"{editor.Id} — editor", list.Text, StringComparison.Ordinal);
 
+        // /help and the menus list commands in one fixed order, grouped by the role that needs them.
         var adminHelp = await admin.AskAsync("/help", Wait);
-        Assert.Contains("/addstaff", adminHelp.Text, StringComparison.Ordinal);
+        var listed = adminHelp.Text.Split('\n').Where(l => l.StartsWith('/')).Select(l => l[1..l.IndexOf(' ', StringComparison.Ordinal)]).ToList();
+        Assert.Equal(Telegram.CommandMenus.Order, listed);
+        var headings = adminHelp.Text.Split('\n').Where(l => l is "For everyone" or "Moderators" or "Editors" or "Admins").ToList();
+        Assert.Equal(["For everyone", "Moderators", "Editors", "Admins"], headings);
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.Commands($"chat:{AdminId}", "en").Count > 0, Wait, "the admin's menu");
+        Assert.Equal(Telegram.CommandMenus.Order, bot.Emulator.Commands($"chat:{AdminId}", "en").Select(c => c.Command));
         var editorHelp = await editor.AskAsync("/help", Wait);
         Assert.DoesNotContain("/addstaff", editorHelp.Text, StringComparison.Ordinal);
         Assert.Contains("/subscribe", editorHelp.Text, StringComparison.Ordinal);
@@ -60,10 +66,14 @@ public sealed class StaffTests
         // The editor has their own menu scope; readers' menus never list staff commands.
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.Commands($"chat:{editor.Id}", "ru").Count > 0, Wait, "the editor's menu");
         Assert.DoesNotContain(bot.Emulator.Commands("all_private_chats", "ru"), c => c.Command == "addstaff");
-        Assert.Contains(bot.Emulator.Commands("all_private_chats", "ru"), c => c.Command == "subscribe" && c.Description == "Получать ежедневный дайджест");
+        Assert.Contains(bot.Emulator.Commands("all_private_chats", "ru"), c => c.Command == "subscribe" && c.Description == "Получать дайджест каждый день");
         Assert.Contains(bot.Emulator.Commands($"chat:{AdminId}", "uk"), c => c.Command == "addstaff");
 
-        var removed = await admin.AskAsync($"/removestaff {editor.Id}", Wait);
+        // Taking a role away asks first; asking changes nothing.
+        var question = await admin.AskAsync($"/removestaff {editor.Id}", Wait);
+        Assert.Equal($"Take away the role of user {editor.Id} (editor)?", question.Text);
+        Assert.Equal(1, await bot.WithDbAsync(db => db.StaffMembers.CountAsync()));
+        var removed = await Confirm.YesAsync(bot.Emulator, admin, question);
         Assert.Contains("no longer has a staff role", removed.Text, StringComparison.Ordinal);
         Assert.Equal(0, await bot.WithDbAsync(db => db.StaffMembers.CountAsync()));
         Assert.Empty(bot.Emulator.Commands($"chat:{editor.Id}", "ru"));
@@ -128,6 +138,6 @@ public sealed class StaffTests
         var admin = bot.Emulator.User(AdminId, "Admin");
         await bot.WithDbAsync(db => db.StaffMembers.Where(s => s.UserId == intruder.Id).ExecuteDeleteAsync());
         await admin.AskAsync($"/addstaff {intruder.Id} moderator", Wait);
-        Assert.Equal("No tips are waiting.", (await intruder.AskAsync("/queue", Wait)).Text);
+        Assert.Equal("No letters are waiting.", (await intruder.AskAsync("/queue", Wait)).Text);
     }
 }

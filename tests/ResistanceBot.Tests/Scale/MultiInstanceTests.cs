@@ -131,8 +131,8 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
             var leader = instances.Single(Leads);
             var follower = instances.Single(p => !Leads(p));
 
-            var released = await editor.AskAsync("/publish", Wait);
-            Assert.StartsWith("Edition №1 released with 10 items. Subscribers getting it now: 1500", released.Text, StringComparison.Ordinal);
+            var released = await Confirm.CommandAsync(emulator, editor, "/publish");
+            Assert.StartsWith("Edition №1 released with 10 items. Getting it now: 1500 subscribers", released.Text, StringComparison.Ordinal);
             var total = ids.Count * 2;
             await emulator.WaitUntilAsync(() => emulator.Stats.Sends >= total * 0.3, Wait, "30% of the fan-out");
 

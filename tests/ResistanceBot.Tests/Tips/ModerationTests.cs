@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Articles;
 using ResistanceBot.Tests.Infrastructure;
@@ -40,12 +41,12 @@ public sealed class ModerationTests
         var receiptMessage = await TipLineTests.SendTipAsync(bot, tipster, TipText);
         var code = receiptMessage.Entities.Single(e => e.Type == "code");
         var receipt = receiptMessage.Text.Substring(code.Offset, code.Length);
-        await Integration.ReaderJourneyTests.PressAsync(bot, tipster, receiptMessage, receiptMessage.ButtonData("Notify me")!);
+        await Integration.ReaderJourneyTests.PressAsync(bot, tipster, receiptMessage, receiptMessage.ButtonData("Tell me when there is news")!);
 
         // Promise 6: the group gets a notice without contents.
         await emulator.WaitUntilAsync(() => emulator.Messages(Group).Any(m => m.FromBot), Wait, "the notice in the group");
         var notice = emulator.Messages(Group).Single(m => m.FromBot);
-        Assert.Equal("📥 New tip #1: text, 2 photos, 1 file. Open it in a private chat with the bot.", notice.Text);
+        Assert.Equal("📥 New letter #1: text, 2 photos, 1 file. Open it in a private chat with the bot.", notice.Text);
         Assert.DoesNotContain("raid", notice.Text, StringComparison.Ordinal);
 
         // Moderator A opens it from the group: contents arrive in A's private chat, escaped and accepted by Telegram.
@@ -53,22 +54,22 @@ public sealed class ModerationTests
         a.PressButton(Group, notice.MessageId, notice.ButtonData("Open")!);
         await emulator.WaitUntilAsync(() => a.BotMessageCount >= before + 5, Wait, "the tip's contents in A's chat");
         var opened = a.BotMessages.Skip(before).ToList();
-        Assert.StartsWith("Tip #1 · waiting", opened[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith("Letter #1 · waiting", opened[0].Text, StringComparison.Ordinal);
         Assert.Equal(TipText + "\n\nsecond photo", opened[1].Text); // the album's caption joins the text
         Assert.Equal(3, opened.Count(m => m.Photo is not null || m.Document is not null));
         Assert.DoesNotContain(emulator.Messages(Group), m => m.Text.Contains("raid", StringComparison.Ordinal));
 
         // Reply through the button, then decide; B comes second.
         await Integration.ReaderJourneyTests.PressAsync(bot, a, opened[0], opened[0].ButtonData("Reply")!, expectEdit: false);
-        Assert.StartsWith("Reply to tip #1 saved", (await a.AskAsync("Thank you, we <b>verified</b> it.", Wait)).Text, StringComparison.Ordinal);
-        Assert.Equal("Tip #1 approved.", (await a.AskAsync("/approve 1", Wait)).Text);
-        Assert.Equal("Tip #1 was already decided.", (await b.AskAsync("/reject 1", Wait)).Text);
-        Assert.Equal("Text for publication of tip #1 saved.", (await a.AskAsync("/redact 1 A reader reports a raid near the draft office.", Wait)).Text);
+        Assert.StartsWith("Reply to letter #1 saved", (await a.AskAsync("Thank you, we <b>verified</b> it.", Wait)).Text, StringComparison.Ordinal);
+        Assert.Equal("Letter #1 approved.", (await a.AskAsync("/approve 1", Wait)).Text);
+        Assert.Equal("Letter #1 was already decided.", (await b.AskAsync("/reject 1", Wait)).Text);
+        Assert.Equal("Text for publication of letter #1 saved.", (await a.AskAsync("/redact 1 A reader reports a raid near the draft office.", Wait)).Text);
 
         var check = await tipster.AskAsync($"/check {receipt}", Wait);
-        Assert.Contains("The editors approved your tip.", check.Text, StringComparison.Ordinal);
+        Assert.Contains("The editors accepted your letter.", check.Text, StringComparison.Ordinal);
         Assert.Contains("Thank you, we <b>verified</b> it.", check.Text, StringComparison.Ordinal);
-        Assert.Contains(tipster.BotMessages, m => m.Text.StartsWith("There is news about your tip", StringComparison.Ordinal));
+        Assert.Contains(tipster.BotMessages, m => m.Text.StartsWith("There is news about your letter", StringComparison.Ordinal));
         var tip = await bot.WithDbAsync(d => d.Tips.SingleAsync());
         Assert.Null(tip.SealedReplyRoute); // erased at the decision
 
@@ -78,7 +79,8 @@ public sealed class ModerationTests
 
         // The bot's copies are gone from A's chat, and the notice shows the outcome.
         await emulator.WaitUntilAsync(() => opened.All(m => a.BotMessages.Single(x => x.MessageId == m.MessageId).IsDeleted), Wait, "the copies to be deleted");
-        Assert.StartsWith($"📥 Tip #1: approved by staff:{ModeratorA}", emulator.Messages(Group).Single(m => m.MessageId == notice.MessageId).Text, StringComparison.Ordinal);
+        Assert.Matches(@"^📥 Letter #1: approved by a moderator, \d\d\.\d\d \d\d:\d\d UTC\.$", emulator.Messages(Group).Single(m => m.MessageId == notice.MessageId).Text);
+        Assert.DoesNotContain(ModeratorA.ToString(System.Globalization.CultureInfo.InvariantCulture), emulator.Messages(Group).Single(m => m.MessageId == notice.MessageId).Text, StringComparison.Ordinal);
 
         var audit = await emulator.User(AdminId, "Admin").AskAsync("/audit 1", Wait);
         Assert.Contains($"staff:{ModeratorA} open", audit.Text, StringComparison.Ordinal);
@@ -137,8 +139,8 @@ public sealed class ModerationTests
         await tipster.AskAsync("/send", Wait);
 
         await emulator.WaitUntilAsync(
-            () => a.BotMessages.Any(m => m.Text.StartsWith("📥 New tip #1", StringComparison.Ordinal))
-                && admin.BotMessages.Any(m => m.Text.StartsWith("📥 New tip #1", StringComparison.Ordinal)),
+            () => a.BotMessages.Any(m => m.Text.StartsWith("📥 New letter #1", StringComparison.Ordinal))
+                && admin.BotMessages.Any(m => m.Text.StartsWith("📥 New letter #1", StringComparison.Ordinal)),
             Wait,
             "notices in the moderator's and the admin's chats");
         Assert.DoesNotContain(a.BotMessages, m => m.Text.Contains("station", StringComparison.Ordinal));
@@ -151,7 +153,7 @@ public sealed class ModerationTests
         var tipster = bot.Emulator.User(9_100_006, "Tipster");
         var text = string.Concat(Enumerable.Repeat("<b>&amp; 😀 ", 666)); // 7,992 characters of markup-like text
         await tipster.AskAsync("/tip", Wait);
-        Assert.StartsWith("Added to your tip", (await tipster.AskAsync(text, Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Added to your letter", (await tipster.AskAsync(text, Wait)).Text, StringComparison.Ordinal);
         await tipster.AskAsync("/send", Wait);
         var a = bot.Emulator.User(ModeratorA, "Moderator A");
 
@@ -165,18 +167,55 @@ public sealed class ModerationTests
     }
 
     [Fact]
-    public async Task A_banned_sender_cannot_open_another_tip_and_the_moderator_is_told_until_when()
+    public async Task Ban_and_reject_ask_first_say_until_when_and_are_undone_from_their_report_and_unban_lifts_a_ban()
     {
         await using var bot = await StartAsync();
-        var tipster = bot.Emulator.User(9_100_004, "Tipster");
+        var emulator = bot.Emulator;
+        var tipster = emulator.User(9_100_004, "Tipster");
         await tipster.AskAsync("/tip", Wait);
         await tipster.AskAsync("Spam", Wait);
         await tipster.AskAsync("/send", Wait);
-        var a = bot.Emulator.User(ModeratorA, "Moderator A");
+        var a = emulator.User(ModeratorA, "Moderator A");
+        var b = emulator.User(ModeratorB, "Moderator B");
 
-        Assert.Matches(@"^The sender of tip #1 can send no tips until \d\d\.\d\d\.\d{4} \(UTC\) at least, and longer if they keep trying\.$", (await a.AskAsync("/ban 1", Wait)).Text);
-        Assert.Equal("You cannot send tips at the moment.", (await tipster.AskAsync("/tip", Wait)).Text);
-        Assert.Equal("Tip #1 rejected.", (await a.AskAsync("/reject 1", Wait)).Text);
-        Assert.Equal("No tips are waiting.", (await a.AskAsync("/queue", Wait)).Text);
+        // Asking bans nobody; the question says until when.
+        var question = await a.AskAsync("/ban 1", Wait);
+        var day = Assert.Single(Regex.Matches(question.Text, @"\d\d\.\d\d\.\d{4}")).Value;
+        Assert.Equal($"Refuse letters from the writer of letter #1 until {day} (UTC)?", question.Text);
+        Assert.Equal(0, await bot.WithDbAsync(d => d.TipBans.CountAsync()));
+
+        // Another moderator cannot press the first one's button: it is signed for the one who asked.
+        var own = await b.AskAsync("/queue", Wait);
+        var foreign = b.PressButton(own.MessageId, Confirm.Button(question, "k:y:"));
+        await emulator.WaitUntilAsync(() => emulator.CallbackAnswers.Any(q => q.QueryId == foreign), Wait, "the foreign press to be answered");
+        Assert.Equal(0, await bot.WithDbAsync(d => d.TipBans.CountAsync()));
+
+        var report = await Confirm.YesAsync(emulator, a, question);
+        Assert.Equal($"The writer of letter #1 can send no letters until {day} (UTC), and longer if they keep trying.", report.Text);
+        Assert.Equal($"You cannot send letters to the editors until {day} (UTC).", (await tipster.AskAsync("/tip", Wait)).Text);
+
+        var undone = await Confirm.UndoAsync(emulator, a, report);
+        Assert.Equal("Ban lifted: the writer of letter #1 may write again.", undone.Text);
+        Assert.Empty(undone.Buttons);
+        Assert.Contains("A letter to the editors", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
+        await tipster.AskAsync("/cancel", Wait);
+
+        await Confirm.CommandAsync(emulator, a, "/ban 1");
+        Assert.Equal("The writer of letter #1 may write again.", (await a.AskAsync("/unban 1", Wait)).Text);
+        Assert.Equal("The writer of letter #1 is not banned.", (await a.AskAsync("/unban 1", Wait)).Text);
+
+        // Reject: asks, is done, and the tip waits again at Undo.
+        var reject = await a.AskAsync("/reject 1 not for us", Wait);
+        Assert.Equal("Reject letter #1? The writer sees “not used” with /check.", reject.Text);
+        var cancelled = await Confirm.PressAsync(emulator, a, reject, Confirm.Button(reject, "k:n:"));
+        Assert.Equal("Cancelled: nothing was done.", cancelled.Text);
+        Assert.Equal(TipState.Waiting, await bot.WithDbAsync(d => d.Tips.Select(t => t.State).SingleAsync()));
+        var rejected = await Confirm.CommandAsync(emulator, a, "/reject 1 not for us");
+        Assert.Equal("Letter #1 rejected.", rejected.Text);
+        Assert.Equal("No letters are waiting.", (await a.AskAsync("/queue", Wait)).Text);
+        Assert.Equal("Letter #1 is waiting again: the rejection is undone.", (await Confirm.UndoAsync(emulator, a, rejected)).Text);
+        Assert.StartsWith("#1 — text — today", (await a.AskAsync("/queue", Wait)).Text.Split('\n')[1], StringComparison.Ordinal);
+        var audit = await bot.WithDbAsync(d => d.AuditEntries.Where(e => e.Target == "tip:1").Select(e => e.Action).ToListAsync());
+        Assert.Equal(["ban", "unban", "ban", "unban", "reject", "reopen"], audit.Where(x => x is "ban" or "unban" or "reject" or "reopen"));
     }
 }

@@ -60,23 +60,24 @@ public sealed class TipEpochTests
         await SendTipAsync(tipster, "Spam");
         var firstKey = await bot.Services.GetRequiredService<TipKeys>().CurrentEpochAsync(default);
         Assert.Equal(
-            $"The sender of tip #1 can send no tips until {firstKey.ErasedOn.AddDays(-1):dd.MM.yyyy} (UTC) at least, and longer if they keep trying.",
-            (await moderator.AskAsync("/ban 1", Wait)).Text);
+            $"The writer of letter #1 can send no letters until {firstKey.ErasedOn:dd.MM.yyyy} (UTC), and longer if they keep trying.",
+            (await Confirm.CommandAsync(bot.Emulator, moderator, "/ban 1")).Text);
+        Assert.Equal($"You cannot send letters to the editors until {firstKey.ErasedOn:dd.MM.yyyy} (UTC).", (await tipster.AskAsync("/tip", Wait)).Text);
 
         // The next epoch: the tip no longer carries its sender; the ban is recognised under the previous key and carried over.
         await NextEpochAsync(bot, clock);
         Assert.Null(await bot.WithDbAsync(d => d.Tips.Select(t => t.SenderTag).SingleAsync()));
-        Assert.Equal("You cannot send tips at the moment.", (await tipster.AskAsync("/tip", Wait)).Text);
+        Assert.StartsWith("You cannot send letters to the editors until ", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
         var carried = await bot.WithDbAsync(d => d.TipBans.SingleAsync());
         Assert.True(carried.Until > firstKey.ErasedOn, $"the ban should now last past {firstKey.ErasedOn:d}, not until {carried.Until:d}");
-        Assert.Equal("The sender of tip #1 can no longer be recognised: the tip's sender tag was erased when its period ended, or its sender used /forget.", (await moderator.AskAsync("/ban 1", Wait)).Text);
+        Assert.Equal("The writer of letter #1 can no longer be recognised: the letter's tag was erased when its period ended, or its writer used /forget.", (await moderator.AskAsync("/ban 1", Wait)).Text);
 
         // Past the day the first ban would have lapsed, and with the first key erased: still banned.
         await NextEpochAsync(bot, clock);
         Assert.True(clock.GetUtcNow().UtcDateTime > firstKey.ErasedOn);
         Assert.DoesNotContain(await bot.WithDbAsync(d => d.ErasableKeys.Select(k => k.FirstDay).ToListAsync()), day => day == firstKey.FirstDay);
-        Assert.Equal("You cannot send tips at the moment.", (await tipster.AskAsync("/tip", Wait)).Text);
-        Assert.Equal("You cannot send tips at the moment.", (await tipster.AskAsync("/send", Wait)).Text);
+        Assert.StartsWith("You cannot send letters to the editors until ", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("You cannot send letters to the editors until ", (await tipster.AskAsync("/send", Wait)).Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,14 +87,14 @@ public sealed class TipEpochTests
         await using var _ = bot;
         var tipster = bot.Emulator.User(9_400_101, "Tipster");
         await SendTipAsync(tipster, "Spam");
-        await bot.Emulator.User(ModeratorId, "Moderator").AskAsync("/ban 1", Wait);
-        Assert.Equal("You cannot send tips at the moment.", (await tipster.AskAsync("/tip", Wait)).Text);
+        await Confirm.CommandAsync(bot.Emulator, bot.Emulator.User(ModeratorId, "Moderator"), "/ban 1");
+        Assert.StartsWith("You cannot send letters to the editors until ", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
 
         await NextEpochAsync(bot, clock);
         await NextEpochAsync(bot, clock);
 
         Assert.Equal(0, await bot.WithDbAsync(d => d.TipBans.CountAsync()));
-        Assert.Contains("Anonymous tip", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
+        Assert.Contains("A letter to the editors", (await tipster.AskAsync("/tip", Wait)).Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -120,6 +121,6 @@ public sealed class TipEpochTests
             }
         }
 
-        Assert.StartsWith("📥 New tip #1", bot.Emulator.Messages(Group).Single(m => m.FromBot).Text, StringComparison.Ordinal);
+        Assert.StartsWith("📥 New letter #1", bot.Emulator.Messages(Group).Single(m => m.FromBot).Text, StringComparison.Ordinal);
     }
 }

@@ -26,8 +26,8 @@ public sealed class TipLineTests
         var added = await user.AskAsync(text, Wait);
         if (english)
         {
-            Assert.Contains("Anonymous tip", intro.Text, StringComparison.Ordinal);
-            Assert.StartsWith("Added to your tip (1 parts", added.Text, StringComparison.Ordinal);
+            Assert.Contains("A letter to the editors", intro.Text, StringComparison.Ordinal);
+            Assert.StartsWith("Added to your letter (1 part so far", added.Text, StringComparison.Ordinal);
         }
 
         var before = user.BotMessageCount;
@@ -37,7 +37,7 @@ public sealed class TipLineTests
         await Eventually.HoldsAsync(() => Task.FromResult(bot.Emulator.PendingUpdateCount == 0));
 
         var document = await user.AskAsync("", Wait, () => user.SendDocument(Fixture("gps.jpg"), "IMG_0001.jpg", "image/jpeg"));
-        Assert.True(!english || document.Text.StartsWith("Added, cleaned of metadata (parts in the draft: 5). Editors will see it as a JPG file under a neutral name", StringComparison.Ordinal), document.Text);
+        Assert.True(!english || document.Text.StartsWith("Added, cleaned of metadata (5 parts in the draft). Editors will see it as a JPG file under a neutral name", StringComparison.Ordinal), document.Text);
         Assert.True(!english || document.ButtonData("Keep its own name") is not null, "the name is offered back");
         return await user.AskAsync("/send", Wait);
     }
@@ -66,7 +66,7 @@ public sealed class TipLineTests
         // Promise 3: a receipt of 100 bits in a <code> element.
         var receipt = ReceiptOf(receiptMessage);
         Assert.Matches("^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$", receipt);
-        Assert.Contains("I asked Telegram to delete your messages of this tip", receiptMessage.Text, StringComparison.Ordinal);
+        Assert.Contains("I deleted the messages of your letter from this chat.", receiptMessage.Text, StringComparison.Ordinal);
 
         // Promise 4: the tipster's messages of the tip, and the bot's messages about the draft, are gone from the chat.
         var earlier = user.Messages.Where(m => m.MessageId < receiptMessage.MessageId).ToList();
@@ -74,12 +74,12 @@ public sealed class TipLineTests
         Assert.All(earlier, m => Assert.True(m.IsDeleted, $"message {m.MessageId} ('{m.Text}') is still in the chat"));
 
         var check = await user.AskAsync($"/check {receipt.ToLowerInvariant().Replace('-', ' ')}", Wait);
-        Assert.Equal("Your tip is waiting for the editors.", check.Text);
+        Assert.Equal("Your letter is waiting for the editors.\n\nI delete this answer in 10 minutes, unless the bot is restarted before then.", check.Text);
         Assert.True(user.Messages.Single(m => !m.FromBot && m.Text.StartsWith("/check", StringComparison.Ordinal)).IsDeleted);
 
         var wrong = await user.AskAsync("/check 00000-00000-00000-00000", Wait);
         var malformed = await user.AskAsync("/check hello", Wait);
-        Assert.Equal(("No tip matches this receipt.", "No tip matches this receipt."), (wrong.Text, malformed.Text));
+        Assert.Equal(("No letter matches this code.\n\nI delete this answer in 10 minutes, unless the bot is restarted before then.", "No letter matches this code.\n\nI delete this answer in 10 minutes, unless the bot is restarted before then."), (wrong.Text, malformed.Text));
 
         // Stored: text and files sealed to the vault, each as it arrived; the photos and the document cleaned of their GPS location.
         var tip = await bot.WithDbAsync(db => db.Tips.Include(t => t.Parts.OrderBy(p => p.Position)).SingleAsync());
@@ -120,7 +120,7 @@ public sealed class TipLineTests
 
         // A video with the place and the phone in it, named as a phone names it, sent "as a file" (the bytes decide, not the name).
         var video = await tipster.AskAsync("", Wait, () => tipster.SendDocument(Cleaning.DirtyFiles.Bytes("video.mov"), "VID_20190509_Petrov.txt", "text/plain"));
-        Assert.StartsWith("Added, cleaned of metadata (parts in the draft: 1). Editors will see it as a MOV file under a neutral name", video.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Added, cleaned of metadata (1 part in the draft). Editors will see it as a MOV file under a neutral name", video.Text, StringComparison.Ordinal);
         var word = await tipster.AskAsync("", Wait, () => tipster.SendDocument(Cleaning.DirtyFiles.Bytes("report.docx"), "plan_Petrov.docx", "application/octet-stream"));
         await Integration.ReaderJourneyTests.PressAsync(bot, tipster, word, word.ButtonData("Keep its own name")!);
         Assert.Equal("Its own name is kept with it.", tipster.BotMessages.Single(m => m.MessageId == word.MessageId).Text);
@@ -156,18 +156,18 @@ public sealed class TipLineTests
         await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, "--Tips:MaxPerDay=1", "--Tips:MaxFiles=1", "--Tips:MaxTextLength=100", "--Tips:MaxFileBytes=3000"), database: db);
         var user = emulator.User(8_100_002, "Tipster", phone: "+79160000000");
 
-        Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
+        Assert.Equal("You have no draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
         await user.AskAsync("/tip", Wait);
         Assert.Equal("You already have a draft open: add to it, then /send or /cancel.", (await user.AskAsync("/tip", Wait)).Text);
         Assert.StartsWith("Not added: voice messages, round videos, locations and contacts", (await user.AskAsync("", Wait, () => user.SendContact())).Text, StringComparison.Ordinal);
-        Assert.StartsWith("Not added: a tip's text can be at most 100", (await user.AskAsync(new string('x', 101), Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not added: a letter's text can be at most 100", (await user.AskAsync(new string('x', 101), Wait)).Text, StringComparison.Ordinal);
         Assert.Equal("Your draft is empty: send text, photos or files first.", (await user.AskAsync("/send", Wait)).Text);
         // A file no cleaner can read is held, and joins the tip only if the tipster keeps it.
         var pdf = await user.AskAsync("", Wait, () => user.SendDocument(Encoding.ASCII.GetBytes("%PDF-1.4 /Author (Tipster)"), "report.pdf", "application/pdf"));
         Assert.StartsWith("⚠️ The bot cannot clean this file (or something inside it). It would reach the editors with whatever it holds", pdf.Text, StringComparison.Ordinal);
         Assert.Equal("Nothing to send yet: your draft holds only files you have not chosen to keep. Press “Keep it as it is” under a file, or send something else.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal("Not added: files can be at most 2 KB.", (await user.AskAsync("", Wait, () => user.SendPhoto(Fixture("gps.jpg")))).Text);
-        Assert.StartsWith("Not added: a tip can have at most 1 files", (await user.AskAsync("", Wait, () => user.SendDocument([1, 2, 3], "b.pdf", "application/pdf"))).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Not added: a letter can have at most 1 file.", (await user.AskAsync("", Wait, () => user.SendDocument([1, 2, 3], "b.pdf", "application/pdf"))).Text, StringComparison.Ordinal);
 
         // A forged button (another token, another choice) does nothing; the real one keeps the file.
         var stale = user.PressButton(pdf.MessageId, "tipf:0123456789abcdef01234567:0");
@@ -177,13 +177,13 @@ public sealed class TipLineTests
         Assert.Equal("Kept. Editors will see it marked “not cleaned”.", user.BotMessages.Single(m => m.MessageId == pdf.MessageId).Text);
 
         var receipt = await user.AskAsync("/send", Wait);
-        Assert.Contains("Files whose metadata could not be removed: 1", receipt.Text, StringComparison.Ordinal);
+        Assert.Contains("1 file is kept with its metadata, as you chose.", receipt.Text, StringComparison.Ordinal);
         var file = await bot.WithDbAsync(d => d.TipParts.SingleAsync(p => p.Kind != TipPartKind.Text));
         Assert.Equal((MediaKind.Pdf, false, false, ".pdf"), (file.Media, file.Cleaned, file.Held, file.Extension));
 
         await user.AskAsync("/tip", Wait);
         await user.AskAsync("one more", Wait);
-        Assert.Equal("You have sent 1 tips today (UTC); please wait until tomorrow before sending more.", (await user.AskAsync("/send", Wait)).Text);
+        Assert.Equal("You have sent 1 letter today (by UTC); please wait until tomorrow before sending more.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal("Your draft is dropped and its messages deleted.", (await user.AskAsync("/cancel", Wait)).Text);
         Assert.Equal(0, await bot.WithDbAsync(d => d.TipDrafts.CountAsync()));
 
@@ -211,7 +211,7 @@ public sealed class TipLineTests
         var receipt = await user.AskAsync("/send", Wait);
         Assert.Null((await bot.WithDbAsync(d => d.Tips.SingleAsync())).SealedReplyRoute); // nothing kept unless asked
 
-        await Integration.ReaderJourneyTests.PressAsync(bot, user, receipt, receipt.ButtonData("Notify me")!);
+        await Integration.ReaderJourneyTests.PressAsync(bot, user, receipt, receipt.ButtonData("Tell me when there is news")!);
         var tip = await bot.WithDbAsync(d => d.Tips.AsNoTracking().SingleAsync());
         Assert.Equal(user.Id, await bot.Services.GetRequiredService<ErasableKeys>().OpenInt64Async(tip.SealedReplyRoute!, TipKeys.RoutePurpose, default));
         Assert.True(tip.ReplyRouteUntil <= TimeProvider.System.GetUtcNow().UtcDateTime.Date.AddDays(14));
@@ -223,7 +223,7 @@ public sealed class TipLineTests
         Assert.Null(tip.SealedReplyRoute);
         Assert.Null(tip.SenderTag); // /forget also unlinks the reader's tips
         Assert.Equal(0, await bot.WithDbAsync(d => d.TipDrafts.CountAsync()));
-        Assert.Equal("Your tip is waiting for the editors.", (await user.AskAsync($"/check {ReceiptOf(receipt)}", Wait)).Text);
+        Assert.Equal("Your letter is waiting for the editors.\n\nI delete this answer in 10 minutes, unless the bot is restarted before then.", (await user.AskAsync($"/check {ReceiptOf(receipt)}", Wait)).Text);
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class TipLineTests
         await using var second = await BotHost.StartAsync(emulator, rotated, database: path);
 
         // The day's erasable key was sealed under the old DataKey: the draft goes on. The chat id opens too.
-        Assert.StartsWith("Added to your tip (2 parts", (await user.AskAsync("After the rotation", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("Added to your letter (2 parts", (await user.AskAsync("After the rotation", Wait)).Text, StringComparison.Ordinal);
         Assert.StartsWith("✅", (await user.AskAsync("/send", Wait)).Text, StringComparison.Ordinal);
         var reader = await second.WithDbAsync(d => d.Readers.SingleAsync());
         Assert.Equal(user.Id, second.Services.GetRequiredService<DataSealer>().OpenInt64(reader.SealedChatId!, Purposes.SubscriberChat));
@@ -291,8 +291,8 @@ public sealed class TipLineTests
             clock, TimeSpan.FromSeconds(30), () => draftMessages.All(m => user.Messages.Single(x => x.MessageId == m.MessageId).IsDeleted), Wait, "the expired draft's messages to be deleted");
         await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.TipDrafts.CountAsync()) == 0, Wait, "the expired draft to be erased");
 
-        Assert.Equal("I only understand commands. /help lists them.", (await user.AskAsync("more text", Wait)).Text);
-        Assert.Equal("You have no tip draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
+        Assert.Equal("Not saved: the bot keeps nothing sent outside a letter. To write to the editors, send /tip first.", (await user.AskAsync("more text", Wait)).Text);
+        Assert.Equal("You have no draft. /tip starts one.", (await user.AskAsync("/send", Wait)).Text);
         Assert.Equal(0, await bot.WithDbAsync(d => d.Tips.CountAsync()));
     }
 
@@ -303,7 +303,7 @@ public sealed class TipLineTests
         var user = bot.Emulator.User(8_100_007, "Guesser");
         for (var i = 0; i < 10; i++)
         {
-            Assert.Equal("No tip matches this receipt.", (await user.AskAsync($"/check {Receipt.New()}", Wait)).Text);
+            Assert.StartsWith("No letter matches this code.", (await user.AskAsync($"/check {Receipt.New()}", Wait)).Text, StringComparison.Ordinal);
         }
 
         Assert.Equal("Too many checks. Please try again in an hour.", (await user.AskAsync($"/check {Receipt.New()}", Wait)).Text);

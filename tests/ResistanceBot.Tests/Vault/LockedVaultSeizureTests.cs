@@ -39,8 +39,8 @@ public sealed class LockedVaultSeizureTests
         var receipt = Tips.TipLineTests.ReceiptOf(await tipster.AskAsync("/send", Wait));
         await UnlockAsync(admin);
         await OpenAsync(bot, admin);
-        Assert.StartsWith("Reply to tip #1 saved", (await admin.AskAsync("/reply 1 " + ReplyMarker, Wait)).Text, StringComparison.Ordinal);
-        Assert.Equal("Tip #1 approved.", (await admin.AskAsync("/approve 1", Wait)).Text);
+        Assert.StartsWith("Reply to letter #1 saved", (await admin.AskAsync("/reply 1 " + ReplyMarker, Wait)).Text, StringComparison.Ordinal);
+        Assert.Equal("Letter #1 approved.", (await admin.AskAsync("/approve 1", Wait)).Text);
         Assert.Contains(ReplyMarker, (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         await admin.AskAsync("/lock", Wait);
 

@@ -84,7 +84,7 @@ public sealed class VaultMigrateTests
         // The tipster reads the old reply while the vault is open; it is sealed to their receipt then, for good.
         await using var bot = await BotHost.StartAsync(emulator, settings, database: database);
         var tipster = emulator.User(7_300_000_001, "Tipster");
-        Assert.Contains("bot can show only while an editor has its vault open", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
+        Assert.Contains("can be shown only while an editor has the vault open", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         bot.UnlockVault();
         Assert.Contains("OLDREPLYQ thank you", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         bot.Services.GetRequiredService<VaultKey>().Lock("the test");

@@ -81,9 +81,9 @@ public sealed class VaultTests
         await SendTipAsync(bot.Emulator.User(9_500_100, "Tipster"), "Seen at the depot");
         var admin = bot.Emulator.User(AdminId, "Admin");
 
-        Assert.StartsWith("The vault is locked: no tip can be opened", (await admin.AskAsync("/open 1", Wait)).Text, StringComparison.Ordinal);
+        Assert.StartsWith("The vault is locked: no letter can be opened", (await admin.AskAsync("/open 1", Wait)).Text, StringComparison.Ordinal);
         var (answer, passphrase) = await UnlockAsync(admin, TestVault.Passphrase);
-        Assert.Equal("The vault is open until 11:00 UTC: /open shows tips. /lock closes it sooner.", answer.Text);
+        Assert.Equal("The vault is open until 11:00 UTC: /open shows letters. /lock closes it sooner.", answer.Text);
         Assert.True(passphrase.IsDeleted, "the passphrase must leave the chat at once");
         Assert.DoesNotContain(TestVault.Passphrase, bot.Logs.AllText, StringComparison.Ordinal);
         Assert.Contains("vault:unlock", await bot.WithDbAsync(d => d.AuditEntries.Select(a => a.Action).ToListAsync()));
@@ -99,7 +99,7 @@ public sealed class VaultTests
         // In one message, "/unlock PASSPHRASE" works too, and the message is deleted all the same.
         Assert.StartsWith("The vault is open until", (await admin.AskAsync("/unlock " + TestVault.Passphrase, Wait)).Text, StringComparison.Ordinal);
         Assert.True(admin.Messages.Single(m => !m.FromBot && m.Text.StartsWith("/unlock ", StringComparison.Ordinal)).IsDeleted);
-        Assert.Equal("The vault is locked. Tips can be opened again after /unlock.", (await admin.AskAsync("/lock", Wait)).Text);
+        Assert.Equal("The vault is locked. Letters can be opened again after /unlock.", (await admin.AskAsync("/lock", Wait)).Text);
         Assert.False(bot.Services.GetRequiredService<VaultKey>().IsOpen);
     }
 
@@ -111,7 +111,7 @@ public sealed class VaultTests
         for (var left = 4; left >= 1; left--)
         {
             var (answer, message) = await UnlockAsync(admin, "not the passphrase " + left);
-            Assert.Equal($"That passphrase does not open the vault. Tries left this hour: {left}.", answer.Text);
+            Assert.Equal($"That passphrase does not open the vault. {left} {(left == 1 ? "try" : "tries")} left this hour.", answer.Text);
             Assert.True(message.IsDeleted);
         }
 
@@ -146,7 +146,7 @@ public sealed class VaultTests
         Assert.StartsWith("The vault is open until", (await UnlockAsync(moderator, Own)).Answer.Text, StringComparison.Ordinal);
         await moderator.AskAsync("/lock", Wait);
 
-        await admin.AskAsync($"/removestaff {ModeratorId}", Wait);
+        await Confirm.CommandAsync(bot.Emulator, admin, $"/removestaff {ModeratorId}");
         Assert.Equal(0, await bot.WithDbAsync(d => d.VaultWraps.CountAsync()));
         await admin.AskAsync($"/addstaff {ModeratorId} moderator", Wait);
         Assert.StartsWith("That passphrase does not open the vault", (await UnlockAsync(moderator, Own)).Answer.Text, StringComparison.Ordinal);
@@ -204,7 +204,7 @@ public sealed class VaultTests
         // The bot was down for two days (its clock jumps past both its own 47 hours and Telegram's 48).
         clock.Advance(TimeSpan.FromHours(49));
         await Eventually.AdvanceUntilAsync(
-            clock, TimeSpan.FromMinutes(10), () => admin.BotMessages.Count(m => m.Text.StartsWith("⚠️ I could not delete this copy of tip #1", StringComparison.Ordinal)) == copies.Count, Wait, "the notes");
+            clock, TimeSpan.FromMinutes(10), () => admin.BotMessages.Count(m => m.Text.StartsWith("⚠️ I could not delete this copy of letter #1", StringComparison.Ordinal)) == copies.Count, Wait, "the notes");
         var notes = admin.BotMessages.Where(m => m.Text.StartsWith("⚠️ I could not delete", StringComparison.Ordinal)).ToList();
         Assert.Equal(copies.Select(c => (int?)c.MessageId).Order(), notes.Select(n => n.ReplyTo).Order());
         Assert.All(copies, c => Assert.False(admin.BotMessages.Single(m => m.MessageId == c.MessageId).IsDeleted));

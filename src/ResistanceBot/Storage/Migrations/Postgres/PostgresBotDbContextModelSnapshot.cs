@@ -165,6 +165,9 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<DateTime?>("ClaimedUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("DeleteAfterMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<int?>("EditMessageId")
                         .HasColumnType("integer");
 
@@ -501,6 +504,21 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.HasKey("UserId");
 
                     b.ToTable("staff", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Staff.StaffProfile", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Nickname")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("staff_profiles", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Subscriptions.Reader", b =>

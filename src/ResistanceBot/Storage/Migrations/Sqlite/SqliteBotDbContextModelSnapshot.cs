@@ -154,6 +154,9 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<DateTime?>("ClaimedUntil")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("DeleteAfterMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("EditMessageId")
                         .HasColumnType("INTEGER");
 
@@ -476,6 +479,21 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.HasKey("UserId");
 
                     b.ToTable("staff", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Staff.StaffProfile", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Nickname")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("staff_profiles", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Subscriptions.Reader", b =>
