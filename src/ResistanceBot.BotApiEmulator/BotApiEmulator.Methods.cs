@@ -910,7 +910,7 @@ public sealed partial class BotApiEmulator
     private void DeleteLocked(ChatState chat, MessageRecord message, bool throwIfOld)
     {
         // Private chats and basic groups: a message can be deleted for everyone only within 48 hours.
-        if (_options.TimeProvider.GetUtcNow() - message.Date > TimeSpan.FromHours(48))
+        if (_options.TimeProvider.GetUtcNow() - message.Date > TimeSpan.FromHours(48) || Faults.RefuseDeletes)
         {
             if (throwIfOld)
             {

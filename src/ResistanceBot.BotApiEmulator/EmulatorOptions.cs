@@ -64,6 +64,12 @@ public sealed class EmulatorFaults
     /// <summary>Extra time before each method call is answered.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>
+    /// deleteMessage refuses every message as Telegram refuses one older than 48 hours ("message can't be deleted for everyone"),
+    /// and deleteMessages skips it without saying so, as Telegram does.
+    /// </summary>
+    public bool RefuseDeletes { get; set; }
+
     /// <summary>The next N method calls (any method) get a 500.</summary>
     public int FailNextRequests { get; set; }
 

@@ -44,9 +44,11 @@ internal static class TipsFeature
     }
 
     /// <summary>"20 MB" or "3 KB", in the reader's language.</summary>
-    public static string Size(BotContext context, int bytes) => bytes >= 1 << 20
-        ? context.T("unit.mb", (bytes / (double)(1 << 20)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))
-        : context.T("unit.kb", Math.Max(1, bytes / 1024));
+    public static string Size(BotContext context, int bytes) => Size(context.Strings, context.Language, bytes);
+
+    public static string Size(Localization.Localizer strings, string language, int bytes) => bytes >= 1 << 20
+        ? strings.Format(language, "unit.mb", (bytes / (double)(1 << 20)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))
+        : strings.Format(language, "unit.kb", Math.Max(1, bytes / 1024));
 
 }
 

@@ -193,5 +193,13 @@ public sealed class EditorialFlowTests : IAsyncLifetime
         var refused = await editor.AskAsync($"/addfeed {_web.Url("/nothing-here.xml")}", Wait);
         Assert.Equal("Could not read that feed: HTTP 404. Nothing was added.", refused.Text);
         Assert.Equal(1, await _bot.WithDbAsync(db => db.Feeds.CountAsync()));
+
+        // Unfollowing asks first, naming the feed; asking removes nothing.
+        var question = await editor.AskAsync("/removefeed 1", Wait);
+        Assert.Equal($"Stop following feed #1 ({_web.Url("/flaky.xml")})? Its articles stay.", question.Text);
+        Assert.Equal(1, await _bot.WithDbAsync(db => db.Feeds.CountAsync()));
+        Assert.Equal("Feed #1 removed; its articles stay.", (await Confirm.YesAsync(_bot.Emulator, editor, question)).Text);
+        Assert.Equal(0, await _bot.WithDbAsync(db => db.Feeds.CountAsync()));
+        Assert.Equal("There is no feed #1.", (await editor.AskAsync("/removefeed 1", Wait)).Text);
     }
 }
