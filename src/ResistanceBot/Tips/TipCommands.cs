@@ -126,8 +126,8 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
     }
 
     /// <summary>
-    /// The tipster edited a message of the draft: the new text replaces the old one's part (a file stays as first sent; a caption
-    /// added by the edit joins as a new part). A message from outside the draft changes nothing.
+    /// The tipster edited a message of the draft: the new text replaces the old one's part (a file stays as first sent; words
+    /// the draft does not hold yet join as a new part). A message from outside the draft changes nothing.
     /// </summary>
     public async Task HandleEditAsync(BotContext context, Message message, CancellationToken ct)
     {
@@ -150,8 +150,9 @@ internal sealed class TipConversation(TipService tips, FileChoices choices, IOpt
         {
             answer = context.T("tip.edited", state.Parts);
         }
-        else if (text.Length > 0 && (message.Photo is not null || message.Document is not null || message.Video is not null))
+        else if (text.Length > 0)
         {
+            // A caption written into a file's message afterwards, or words first refused (too long): they join as a new part.
             tips.AddText(context.Db, draft, state, message.Id, text);
             answer = context.T("tip.edited", state.Parts);
         }
