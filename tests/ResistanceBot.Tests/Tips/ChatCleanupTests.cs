@@ -121,6 +121,14 @@ public sealed class ChatCleanupTests
         var edited = await bot.Emulator.WaitForBotMessageAsync(user.Id, count, Wait);
         Assert.Equal("Исправленный вариант заменил прежний в черновике (пока 1 часть).", edited.Text);
         await user.AskAsync("И ещё: охрана сменилась", Wait);
+        var photo = user.SendPhoto(DirtyJpeg());
+        await bot.Emulator.WaitUntilAsync(() => user.BotMessages.Any(m => m.Text.StartsWith("Добавлено в письмо (пока 3 части)", StringComparison.Ordinal)), Wait, "the photo");
+        await SettledAsync(bot);
+
+        // A caption written into the photo's message afterwards joins as words of their own; the photo stays as first sent.
+        count = user.BotMessageCount;
+        user.EditMessage(photo, "Вид из окна цеха");
+        Assert.Equal("Исправленный вариант заменил прежний в черновике (пока 4 части).", (await bot.Emulator.WaitForBotMessageAsync(user.Id, count, Wait)).Text);
         await SettledAsync(bot);
 
         // An edit outside the draft changes nothing and is not answered.
@@ -133,8 +141,9 @@ public sealed class ChatCleanupTests
         Assert.Contains("Я удалил из чата сообщения вашего письма.", receipt.Text, StringComparison.Ordinal);
         Assert.True(Deleted(user, edited.MessageId), "the answer to the edit goes with the draft");
         var tip = await bot.WithDbAsync(d => d.Tips.Include(t => t.Parts.OrderBy(p => p.Position)).SingleAsync());
-        var texts = tip.Parts.Select(p => Encoding.UTF8.GetString(TestVault.Open(p.SealedContent, TipService.TextPurpose)!)).ToList();
-        Assert.Equal(["Обыски на заводе в 6 утра", "И ещё: охрана сменилась"], texts);
+        var texts = tip.Parts.Where(p => p.Kind == TipPartKind.Text).Select(p => Encoding.UTF8.GetString(TestVault.Open(p.SealedContent, TipService.TextPurpose)!)).ToList();
+        Assert.Equal(["Обыски на заводе в 6 утра", "И ещё: охрана сменилась", "Вид из окна цеха"], texts);
+        Assert.Single(tip.Parts, p => p.Kind != TipPartKind.Text);
         await bot.StopAsync();
         Assert.DoesNotContain("Зебулонов", Encoding.UTF8.GetString(await bot.Database.StoredBytesAsync()), StringComparison.Ordinal);
     }
