@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using ResistanceBot.Privacy;
@@ -59,7 +58,7 @@ internal sealed class Confirmations(IEnumerable<IConfirmable> confirmables, Pseu
     private static readonly TimeSpan NoteLifetime = TimeSpan.FromMinutes(30);
 
     private readonly Dictionary<string, IConfirmable> _actions = confirmables.ToDictionary(c => c.Action, StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string Note, DateTimeOffset Expires)> _notes = new(StringComparer.Ordinal);
+    private readonly MemoryTokens<string> _notes = new(time, bytes: 6);
 
     /// <summary>Replies with the question and its Yes and Cancel buttons, or with why there is nothing to confirm.</summary>
     public async Task AskAsync(BotContext context, string action, string argument, string? note, CancellationToken ct)
@@ -149,20 +148,9 @@ internal sealed class Confirmations(IEnumerable<IConfirmable> confirmables, Pseu
     private string Signature(long userId, string verb, string action, string argument, string noteToken) =>
         Convert.ToBase64String(pseudonyms.OfText(Purpose, $"{verb}:{action}:{argument}:{noteToken}:{userId}"), 0, 9).Replace('+', '-').Replace('/', '_');
 
-    private string Keep(string note)
-    {
-        var now = time.GetUtcNow();
-        foreach (var stale in _notes.Where(n => n.Value.Expires < now).Select(n => n.Key).ToList())
-        {
-            _notes.TryRemove(stale, out _);
-        }
+    private string Keep(string note) => _notes.Issue(note, NoteLifetime);
 
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        _notes[token] = (note, now.Add(NoteLifetime));
-        return token;
-    }
-
-    private string? Take(string token) => _notes.TryRemove(token, out var note) && note.Expires >= time.GetUtcNow() ? note.Note : null;
+    private string? Take(string token) => _notes.TryRedeem(token, out var note) ? note : null;
 }
 
 /// <summary>The Yes, Cancel and Undo buttons of every confirmation.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -259,23 +257,12 @@ internal enum FileChoice
 /// </summary>
 internal sealed class FileChoices(TimeProvider time, IOptions<TipsOptions> options)
 {
-    private readonly ConcurrentDictionary<string, (FileOffer Offer, DateTimeOffset Expires)> _offers = new(StringComparer.Ordinal);
+    private readonly MemoryTokens<FileOffer> _offers = new(time);
 
-    public string Offer(string draftId, int position, string? name)
-    {
-        var now = time.GetUtcNow();
-        foreach (var stale in _offers.Where(t => t.Value.Expires < now).Select(t => t.Key).ToList())
-        {
-            _offers.TryRemove(stale, out _);
-        }
+    public string Offer(string draftId, int position, string? name) =>
+        _offers.Issue(new FileOffer(draftId, position, name), TimeSpan.FromMinutes(options.Value.DraftMinutes));
 
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        _offers[token] = (new FileOffer(draftId, position, name), now.AddMinutes(options.Value.DraftMinutes));
-        return token;
-    }
-
-    public FileOffer? Redeem(string token) =>
-        _offers.TryRemove(token, out var offer) && offer.Expires >= time.GetUtcNow() ? offer.Offer : null;
+    public FileOffer? Redeem(string token) => _offers.TryRedeem(token, out var offer) ? offer : null;
 }
 
 /// <summary>What a file's buttons point to: a position in one draft (another draft of the same reader finds nothing), and a name to keep.</summary>
@@ -509,22 +496,11 @@ internal sealed class ReplyOptInButton(TipService tips, ReceiptTokens tokens) : 
 /// <summary>Receipt buttons' tokens → tip ids, in memory only: the database never ties a chat to a tip unless the reader opts in.</summary>
 internal sealed class ReceiptTokens(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (int TipId, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
+    private readonly MemoryTokens<int> _tokens = new(time);
 
-    public string Issue(int tipId, TimeSpan lifetime)
-    {
-        foreach (var stale in _tokens.Where(t => t.Value.Expires < time.GetUtcNow()).Select(t => t.Key).ToList())
-        {
-            _tokens.TryRemove(stale, out _);
-        }
+    public string Issue(int tipId, TimeSpan lifetime) => _tokens.Issue(tipId, lifetime);
 
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        _tokens[token] = (tipId, time.GetUtcNow().Add(lifetime));
-        return token;
-    }
-
-    public int? Redeem(string token) =>
-        _tokens.TryRemove(token, out var entry) && entry.Expires >= time.GetUtcNow() ? entry.TipId : null;
+    public int? Redeem(string token) => _tokens.TryRedeem(token, out var tipId) ? tipId : null;
 }
 
 /// <summary>At most 10 receipt checks an hour per reader (in memory): a receipt cannot be guessed by trying.</summary>
