@@ -280,7 +280,7 @@ internal sealed class CandidateButtons : ICallbackHandler
         }
 
         var result = await Curation.ApplyAsync(context, parts[0], id, 0, ct);
-        await context.Sender.AnswerCallbackAsync(query.Id, PlainText.Cut(PlainText.FromHtml(result), 190), ct);
+        await context.AnswerAsync(query, result, ct);
         if (query.Message is { } message)
         {
             var (text, markup) = await CandidatesCommand.RenderAsync(context, ct);

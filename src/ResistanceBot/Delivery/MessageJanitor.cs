@@ -29,9 +29,7 @@ internal sealed class MessageJanitor(BotSender sender, Localizer strings, TimePr
         var left = await sender.DeleteEachAsync(chatId, messageIds.Where(id => id != 0).Distinct(), ct);
         foreach (var id in left)
         {
-            var text = language is null
-                ? string.Join("\n\n", Localizer.Languages.Select(l => strings.Get(l.Code, "cleanup.undeleted")))
-                : strings.Get(language, "cleanup.undeleted");
+            var text = language is null ? strings.InEvery("cleanup.undeleted") : strings.Get(language, "cleanup.undeleted");
             await sender.SendTextAsync(chatId, text, replyTo: id, ct: ct);
         }
 

@@ -49,15 +49,7 @@ internal sealed class Localizer
 
     public string this[string language, string key] => Get(language, key);
 
-    public string Get(string language, string key)
-    {
-        if (_strings.TryGetValue(language, out var map) && map.TryGetValue(key, out var value))
-        {
-            return value;
-        }
-
-        return _strings[Default].TryGetValue(key, out var fallback) ? fallback : throw new KeyNotFoundException($"No string '{key}'.");
-    }
+    public string Get(string language, string key) => Lookup(language, key).Template;
 
     /// <summary>Formats a string with its arguments HTML-escaped.</summary>
     public string Format(string language, string key, params object?[] args)
@@ -68,12 +60,25 @@ internal sealed class Localizer
             IFormattable f => Html.Escape(f.ToString(null, CultureInfo.InvariantCulture)),
             _ => Html.Escape(a?.ToString()),
         }).ToArray<object?>();
-        return string.Format(CultureInfo.InvariantCulture, Plurals.Resolve(Resolved(language, key), Get(language, key), args), escaped);
+
+        // The plural rules are those of the language the string was found in (English, when a string falls back to it).
+        var (found, template) = Lookup(language, key);
+        return string.Format(CultureInfo.InvariantCulture, Plurals.Resolve(found, template, args), escaped);
     }
 
-    /// <summary>The language whose string <see cref="Get"/> returns: the plural rules must be that language's.</summary>
-    private string Resolved(string language, string key) =>
-        _strings.TryGetValue(language, out var map) && map.ContainsKey(key) ? language : Default;
+    /// <summary>A string in every language, one after another: for a chat whose language the bot does not keep (a tipster's nudge).</summary>
+    public string InEvery(string key, params object?[] args) => string.Join("\n\n", Languages.Select(l => Format(l.Code, key, args)));
+
+    /// <summary>The string in this language, or else in English, with the language it was found in.</summary>
+    private (string Language, string Template) Lookup(string language, string key)
+    {
+        if (_strings.TryGetValue(language, out var map) && map.TryGetValue(key, out var value))
+        {
+            return (language, value);
+        }
+
+        return _strings[Default].TryGetValue(key, out var fallback) ? (Default, fallback) : throw new KeyNotFoundException($"No string '{key}'.");
+    }
 
     internal IReadOnlyDictionary<string, string> All(string language) => _strings[language];
 }

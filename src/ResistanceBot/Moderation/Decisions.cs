@@ -33,6 +33,7 @@ internal sealed class Decisions(
             await context.AuditAsync(state == TipState.Approved ? "approve" : "reject", Target(tipId), ct: ct);
             await NudgeAsync(db, decision.Nudge, ct);
             var when = time.GetUtcNow().UtcDateTime.ToString("dd.MM HH:mm", CultureInfo.InvariantCulture) + " UTC";
+            var nickname = await StaffDirectory.NicknameOfAsync(db, context.UserId, ct);
             var notices = await db.TipNotices.Where(n => n.TipId == tipId).ToListAsync(ct);
             foreach (var notice in notices.Where(n => n.MessageId is not null))
             {
@@ -40,7 +41,7 @@ internal sealed class Decisions(
                 var language = await staff.LanguageOfAsync(db, notice.ChatId, ct);
                 var outcome = strings.Format(
                     language, "mod.decided", tipId, strings.Get(language, "mod.state." + state.ToString().ToLowerInvariant()),
-                    await StaffDirectory.NameOfAsync(db, strings, language, context.UserId, context.Role, ct), when);
+                    StaffDirectory.NameOf(strings, language, nickname, context.Role), when);
                 await outbox.EnqueueMessageAsync(db, notice.ChatId, outcome, edit: notice.MessageId, ct: ct);
             }
 
@@ -103,7 +104,7 @@ internal sealed class Decisions(
         }
 
         await context.AuditAsync("ban", Target(tipId), ct: ct);
-        return (context.T("mod.done.ban", tipId, Day(outcome.Until)), true);
+        return (context.T("mod.done.ban", tipId, TipsFeature.Day(outcome.Until)), true);
     }
 
     /// <summary>/unban N, or Undo under a ban: the sender of tip N may write again.</summary>
@@ -131,9 +132,6 @@ internal sealed class Decisions(
         return context.T("mod.undone.reject", tipId);
     }
 
-    /// <summary>The day a ban lapses, as staff and tipsters are told it.</summary>
-    public static string Day(DateTime until) => until.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
-
     private static string? Refusal(BotContext context, BanStatus status, int tipId) => status switch
     {
         BanStatus.NoSuchTip => context.T("mod.none", tipId),
@@ -148,8 +146,7 @@ internal sealed class Decisions(
         {
             // The tipster's language is not kept with the route (it would say more about them): the nudge speaks all three.
             var minutes = options.Value.ReceiptMinutes;
-            var text = string.Join("\n\n", Localizer.Languages.Select(l => strings.Format(l.Code, "tip.news", minutes)));
-            await outbox.EnqueueMessageAsync(db, to, text, deleteAfter: TimeSpan.FromMinutes(minutes), ct: ct);
+            await outbox.EnqueueMessageAsync(db, to, strings.InEvery("tip.news", minutes), deleteAfter: TimeSpan.FromMinutes(minutes), ct: ct);
         }
     }
 

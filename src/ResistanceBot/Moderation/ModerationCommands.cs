@@ -173,7 +173,7 @@ internal sealed class ModerationButtonHandler(ButtonSigner signer, Decisions mod
                 break;
         }
 
-        await context.Sender.AnswerCallbackAsync(query.Id, answer is null ? null : Articles.PlainText.Cut(Articles.PlainText.FromHtml(answer), 190), ct);
+        await context.AnswerAsync(query, answer, ct);
     }
 }
 
@@ -207,7 +207,7 @@ internal sealed class BanSender(Decisions moderation) : IConfirmable
         var (refusal, until) = await moderation.PlanBanAsync(context, tipId, ct);
         return refusal is not null
             ? new Question(refusal, null)
-            : new Question(context.T("confirm.ban", tipId, Decisions.Day(until)), context.T("confirm.button.ban"));
+            : new Question(context.T("confirm.ban", tipId, TipsFeature.Day(until)), context.T("confirm.button.ban"));
     }
 
     public async Task<Done> DoAsync(BotContext context, string argument, string? note, CancellationToken ct)

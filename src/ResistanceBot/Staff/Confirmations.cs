@@ -129,7 +129,7 @@ internal sealed class Confirmations(IEnumerable<IConfirmable> confirmables, Pseu
                 break;
         }
 
-        await context.Sender.AnswerCallbackAsync(query.Id, Articles.PlainText.Cut(Articles.PlainText.FromHtml(text), 190), ct);
+        await context.AnswerAsync(query, text, ct);
         if (query.Message is { } message)
         {
             await context.EditAsync(message.Id, text, markup, ct);

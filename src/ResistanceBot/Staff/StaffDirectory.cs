@@ -53,10 +53,13 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
             ?? options.Value.GroupLanguage;
     }
 
+    /// <summary>The nickname a staff member chose with /nickname, if any.</summary>
+    public static Task<string?> NicknameOfAsync(BotDbContext db, long userId, CancellationToken ct) =>
+        db.StaffProfiles.AsNoTracking().Where(p => p.UserId == userId).Select(p => (string?)p.Nickname).FirstOrDefaultAsync(ct);
+
     /// <summary>How staff notices name a staff member: their nickname, or their role ("a moderator"), never their id.</summary>
-    public static async Task<string> NameOfAsync(BotDbContext db, Localizer strings, string language, long userId, StaffRole role, CancellationToken ct) =>
-        await db.StaffProfiles.AsNoTracking().Where(p => p.UserId == userId).Select(p => p.Nickname).FirstOrDefaultAsync(ct)
-            ?? strings.Get(language, "mod.actor." + (role == StaffRole.None ? StaffRole.Moderator : role).ToString().ToLowerInvariant());
+    public static string NameOf(Localizer strings, string language, string? nickname, StaffRole role) =>
+        nickname ?? strings.Get(language, "mod.actor." + (role == StaffRole.None ? StaffRole.Moderator : role).ToString().ToLowerInvariant());
 
     /// <summary>Signs a row before it is saved; only the bot, holding the key, can make a row that grants a role.</summary>
     public void Sign(StaffMember member) => member.Signature = SignatureOf(member);

@@ -129,7 +129,6 @@ internal sealed class BotContext(
         const int Limit = 4000;
         var sent = new List<int>();
         var message = new System.Text.StringBuilder(title);
-        var started = title.Length > 0;
         foreach (var line in lines)
         {
             if (message.Length + 1 + line.Length > Limit && message.Length > 0)
@@ -142,11 +141,9 @@ internal sealed class BotContext(
 
                 sent.Add(outcome.MessageId);
                 message.Clear();
-                started = false;
             }
 
-            message.Append(started ? "\n" : "").Append(line.Length > Limit ? line[..Limit] : line);
-            started = true;
+            message.Append(message.Length == 0 ? "" : "\n").Append(line.Length > Limit ? line[..Limit] : line);
         }
 
         if (message.Length > 0)
@@ -167,6 +164,10 @@ internal sealed class BotContext(
         await OnOutcomeAsync(outcome, ct);
         return outcome;
     }
+
+    /// <summary>Answers a button press with what a message would say (HTML), as the short plain notice Telegram shows (200 characters at most).</summary>
+    public Task AnswerAsync(CallbackQuery query, string? html, CancellationToken ct) =>
+        sender.AnswerCallbackAsync(query.Id, html is null ? null : Articles.PlainText.Cut(Articles.PlainText.FromHtml(html), 190), ct);
 
     /// <summary>A 403 means the reader blocked the bot: they are unsubscribed at once.</summary>
     private async Task OnOutcomeAsync(SendOutcome outcome, CancellationToken ct)

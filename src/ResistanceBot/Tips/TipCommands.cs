@@ -42,6 +42,21 @@ internal static class TipsFeature
     }
 
     /// <summary>"20 MB" or "3 KB", in the reader's language.</summary>
+    /// <summary>The day a ban lapses, as moderators and the banned writer are told it.</summary>
+    public static string Day(DateTime until) => until.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Tells a banned writer until when they cannot write; true when they are banned, and the command goes no further.</summary>
+    public static async Task<bool> RefuseIfBannedAsync(BotContext context, TipService tips, CancellationToken ct)
+    {
+        if (await tips.BannedUntilAsync(context.Db, context.UserId, ct) is not { } until)
+        {
+            return false;
+        }
+
+        await context.ReplyAsync(context.T("tip.banned", Day(until)), ct: ct);
+        return true;
+    }
+
     public static string Size(BotContext context, int bytes) => Size(context.Strings, context.Language, bytes);
 
     public static string Size(Localization.Localizer strings, string language, int bytes) => bytes >= 1 << 20
@@ -66,9 +81,8 @@ internal sealed class TipCommand(TipService tips, IOptions<TipsOptions> options)
 
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await tips.BannedUntilAsync(context.Db, context.UserId, ct) is { } until)
+        if (await TipsFeature.RefuseIfBannedAsync(context, tips, ct))
         {
-            await context.ReplyAsync(context.T("tip.banned", Moderation.Decisions.Day(until)), ct: ct);
             return;
         }
 
@@ -314,9 +328,8 @@ internal sealed class SendTipCommand(TipService tips, ReceiptTokens tokens, Mess
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (await tips.BannedUntilAsync(context.Db, context.UserId, ct) is { } until)
+        if (await TipsFeature.RefuseIfBannedAsync(context, tips, ct))
         {
-            await context.ReplyAsync(context.T("tip.banned", Moderation.Decisions.Day(until)), ct: ct);
             return;
         }
 
