@@ -154,17 +154,25 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
         return left;
     }
 
-    /// <summary>Answers a button press; the spinner on the reader's button stops. Not rate limited: it sends no message.</summary>
+    /// <summary>
+    /// Answers a button press; the spinner on the reader's button stops. Not rate limited: it sends no message. Retried like a
+    /// send, and never a failure of the handler: the press has been acted on by now (an edition released, a ban made), and a
+    /// lost answer must not turn that into "something went wrong" or stop the message that reports it.
+    /// </summary>
     public async Task AnswerCallbackAsync(string callbackQueryId, string? text = null, CancellationToken ct = default)
     {
         try
         {
-            await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct);
+            await _pipeline.ExecuteAsync(async c => await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: c), ct);
         }
         catch (ApiRequestException e) when (e.ErrorCode == 400)
         {
             // The press is older than Telegram keeps it; nothing to do.
             LogRefused(logger, "answerCallbackQuery", e.ErrorCode, e.Message);
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException or BrokenCircuitException)
+        {
+            LogGaveUp(logger, "answerCallbackQuery", ErrorCode(e), e.GetType().Name);
         }
     }
 
