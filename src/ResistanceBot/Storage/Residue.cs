@@ -23,7 +23,11 @@ internal sealed record ResidueTable(string Name, ResidueMode Mode);
 /// </summary>
 internal sealed partial class Residue(ILogger<Residue> logger)
 {
+    /// <summary>How long the purge waits for transactions older than its erasure to end before it rewrites anyway.</summary>
+    internal static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(30);
+
     private readonly Dictionary<string, long> _changesSeen = [];
+    private readonly HashSet<string> _again = [];
     private int _warned;
 
     /// <summary>
@@ -78,6 +82,10 @@ internal sealed partial class Residue(ILogger<Residue> logger)
     {
         var changes = await db.Database.SqlQueryRaw<TableChanges>(
             "SELECT relname AS \"Name\", n_tup_upd + n_tup_del AS \"Changes\" FROM pg_stat_user_tables").ToListAsync(ct);
+        // A rewrite copies every row version that a transaction still open anywhere in this database might see: an erased value
+        // survives it into the new file while a snapshot older than the erasure lives. So it waits for those to end, and a table
+        // rewritten too early is rewritten again at the next purge whatever the statistics say.
+        var settled = await SnapshotsSettledAsync(db, ct);
         var cleared = false;
         // VACUUM runs outside any transaction; a lock held elsewhere makes it wait a few seconds at most, then try again next hour.
         await db.Database.ExecuteSqlRawAsync("SET lock_timeout = '5s'", ct);
@@ -86,7 +94,7 @@ internal sealed partial class Residue(ILogger<Residue> logger)
             foreach (var table in tables)
             {
                 var now = changes.FirstOrDefault(c => c.Name == table.Name)?.Changes ?? 0;
-                if (!erasedFrom.Contains(table.Name) && now == _changesSeen.GetValueOrDefault(table.Name))
+                if (!erasedFrom.Contains(table.Name) && !_again.Contains(table.Name) && now == _changesSeen.GetValueOrDefault(table.Name))
                 {
                     continue;
                 }
@@ -98,6 +106,14 @@ internal sealed partial class Residue(ILogger<Residue> logger)
 #pragma warning restore EF1002
                     _changesSeen[table.Name] = now;
                     cleared = true;
+                    if (settled)
+                    {
+                        _again.Remove(table.Name);
+                    }
+                    else
+                    {
+                        _again.Add(table.Name);
+                    }
                 }
                 catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable)
                 {
@@ -113,6 +129,37 @@ internal sealed partial class Residue(ILogger<Residue> logger)
         finally
         {
             await db.Database.ExecuteSqlRawAsync("RESET lock_timeout", ct);
+        }
+    }
+
+    /// <summary>
+    /// Waits, <see cref="SettleTime"/> at most, until no other session of this database holds a transaction that began before
+    /// now (so no snapshot can still see what was just erased); whether it came to that.
+    /// </summary>
+    private async Task<bool> SnapshotsSettledAsync(BotDbContext db, CancellationToken ct)
+    {
+        var since = (await db.Database.SqlQueryRaw<DateTime>("SELECT clock_timestamp() AS \"Value\"").ToListAsync(ct))[0];
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var older = (await db.Database.SqlQuery<int>(
+                $"""
+                SELECT count(*)::int AS "Value" FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                  AND backend_xmin IS NOT NULL AND xact_start < {since}
+                """).ToListAsync(ct))[0];
+            if (older == 0)
+            {
+                return true;
+            }
+
+            if (waited.Elapsed >= SettleTime)
+            {
+                LogOldSnapshot(logger, older);
+                return false;
+            }
+
+            await Task.Delay(50, ct);
         }
     }
 
@@ -144,6 +191,9 @@ internal sealed partial class Residue(ILogger<Residue> logger)
 
     [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "VACUUM of {Table} waited too long for a lock; it is tried again at the next purge")]
     private static partial void LogLocked(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Warning, Message = "{Count} transactions older than the purge's erasure were still open; what they could see is rewritten out again at the next purge")]
+    private static partial void LogOldSnapshot(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "The database user may not run CHECKPOINT and pg_switch_wal(): erased values stay in PostgreSQL's WAL until its segments are recycled (deploy/README.md, 'What PostgreSQL keeps')")]
     private static partial void LogNoWalRights(ILogger logger);

@@ -198,7 +198,10 @@ internal sealed partial class Adversary
     }
 
     /// <summary>Whether any evidence holds these bytes, as they are or as the hex a dump prints (a short tag of them included).</summary>
-    public bool Holds(byte[] needle)
+    public bool Holds(byte[] needle) => WhereHeld(needle) is not null;
+
+    /// <summary>The first piece of evidence that holds these bytes (as <see cref="Holds"/> looks for them), or null.</summary>
+    public string? WhereHeld(byte[] needle)
     {
         var forms = new List<byte[]> { needle, Encoding.ASCII.GetBytes(Convert.ToHexStringLower(needle)), Encoding.ASCII.GetBytes(Convert.ToHexString(needle)) };
         if (needle.Length >= 8)
@@ -206,7 +209,7 @@ internal sealed partial class Adversary
             forms.Add(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(needle, 0, 4))); // the audit tag of earlier versions
         }
 
-        return _evidence.Any(e => forms.Any(f => e.Bytes.AsSpan().IndexOf(f) >= 0));
+        return _evidence.FirstOrDefault(e => forms.Any(f => e.Bytes.AsSpan().IndexOf(f) >= 0)).Where;
     }
 
     /// <summary>The id in every form a database or a log could hold it.</summary>

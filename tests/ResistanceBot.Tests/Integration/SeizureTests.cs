@@ -123,12 +123,12 @@ public sealed class SeizureTests
         // 2. Every keyed hash of the tipster's id, under every key still present or recoverable: none is stored anywhere.
         foreach (var (what, hash) in adversary.HashesOf(TipsterId))
         {
-            Assert.False(adversary.Holds(hash), $"the tipster's id hashed with the {what} is stored");
+            Assert.False(adversary.Holds(hash), $"the tipster's id hashed with the {what} is stored in {adversary.WhereHeld(hash)}");
         }
 
         foreach (var (what, needle) in Adversary.FormsOf(TipsterId))
         {
-            Assert.False(adversary.Holds(needle), $"the tipster's id {what} is stored");
+            Assert.False(adversary.Holds(needle), $"the tipster's id {what} is stored in {adversary.WhereHeld(needle)}");
         }
 
         foreach (var plain in new[] { "Zebulonia", "Quixotewicz", "zq_tipster_77", "79161234567", receipt, receipt.Replace("-", "", StringComparison.Ordinal) })
