@@ -32,3 +32,18 @@ public sealed class OnceTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>
+/// A test of what does not touch the configured database (the sandbox keeps its own SQLite file): it runs once, in the SQLite
+/// run of the suite, and is reported as skipped in the PostgreSQL run.
+/// </summary>
+public sealed class OnceFactAttribute : FactAttribute
+{
+    public OnceFactAttribute()
+    {
+        if (TestDatabase.RunProvider != DatabaseProvider.Sqlite)
+        {
+            Skip = "does not touch the configured database: runs once, in the SQLite half of tests/run";
+        }
+    }
+}

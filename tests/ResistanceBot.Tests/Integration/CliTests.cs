@@ -154,7 +154,7 @@ public sealed class CliTests
     [Fact]
     public async Task Sandbox_runs_the_bot_against_the_emulator_and_answers_in_the_terminal()
     {
-        using var sandbox = BotProcess.Start("sandbox");
+        using var sandbox = BotProcess.Start("sandbox", "--Sandbox:Port=0");
         await sandbox.WriteLineAsync("/start");
         await Eventually.HoldsAsync(() => Task.FromResult(sandbox.StandardOutput.Contains("Every day the collective", StringComparison.Ordinal)), Wait, "the welcome");
         await sandbox.WriteLineAsync("!2");
