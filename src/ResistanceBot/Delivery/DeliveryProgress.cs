@@ -188,17 +188,15 @@ internal sealed partial class DeliveryProgressReporter(
 }
 
 /// <summary>/stats: subscribers, and the last editions' delivery figures.</summary>
-internal sealed class StatsCommand(DeliveryProgress progress) : ICommandHandler
+internal sealed class StatsCommand(DeliveryProgress progress, TimeProvider time) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
         var db = context.Db;
-        var byLanguage = await db.Readers.Where(r => r.SealedChatId != null).GroupBy(r => r.Language)
-            .Select(g => new { Language = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var byLanguage = await Subscriptions.SubscriberCounts.NowAsync(db, ct);
         var readers = await db.Readers.CountAsync(ct);
         var text = new StringBuilder(context.T("stats.title")).Append("\n\n")
-            .Append(context.T("stats.subscribers", byLanguage.Sum(l => l.Count),
-                string.Join(", ", byLanguage.OrderBy(l => l.Language, StringComparer.Ordinal).Select(l => $"{l.Language} {l.Count}")), readers));
+            .Append(context.T("stats.subscribers", byLanguage.Sum(l => l.Count), string.Join(", ", byLanguage.Select(l => $"{l.Language} {l.Count}")), readers));
         var editions = await db.Editions.AsNoTracking().OrderByDescending(e => e.Number).Take(5).ToListAsync(ct);
         text.Append("\n\n").Append(context.T(editions.Count == 0 ? "stats.editions.none" : "stats.editions"));
         foreach (var edition in editions)
@@ -209,5 +207,24 @@ internal sealed class StatsCommand(DeliveryProgress progress) : ICommandHandler
         }
 
         await context.ReplyAsync(text.ToString(), ct: ct);
+        var chart = StatsChart.Render(await FiguresAsync(db, ct), context.T);
+        await context.Sender.SendFileAsync(context.ChatId, chart, "stats.png", asPhoto: true, context.T("stats.chart.caption", StatsChart.Days), ct: ct);
+    }
+
+    /// <summary>The last <see cref="StatsChart.Days"/> days: subscribers by language and day, editions' outcomes, letters by week.</summary>
+    internal async Task<StatsFigures> FiguresAsync(Storage.BotDbContext db, CancellationToken ct)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var first = today.AddDays(-(StatsChart.Days - 1));
+        var subscribers = (await Subscriptions.SubscriberCounts.SinceAsync(db, first, today, ct)).Select(s => new SubscribersOn(s.Day, s.Language, s.Count)).ToList();
+        var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var outcomes = new List<EditionOutcome>();
+        foreach (var edition in await db.Editions.AsNoTracking().Where(e => e.ReleasedAt >= since).OrderBy(e => e.Number).ToListAsync(ct))
+        {
+            var f = await progress.FiguresAsync(db, edition.Id, ct);
+            outcomes.Add(new EditionOutcome(edition.Number, DateOnly.FromDateTime(edition.ReleasedAt), f.Sent, f.Failed, f.Dropped));
+        }
+
+        return new StatsFigures(today, subscribers, outcomes, await Tips.TipFigures.ByWeekAsync(db, first, ct));
     }
 }

@@ -17,6 +17,8 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 {
     public DbSet<Reader> Readers => Set<Reader>();
 
+    public DbSet<SubscriberCount> SubscriberCounts => Set<SubscriberCount>();
+
     public DbSet<StaffMember> StaffMembers => Set<StaffMember>();
 
     public DbSet<StaffProfile> StaffProfiles => Set<StaffProfile>();

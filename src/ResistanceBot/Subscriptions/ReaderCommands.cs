@@ -22,6 +22,7 @@ internal static class SubscriptionsFeature
         services.AddCallback<LanguageButtons>(LanguageButtons.Prefix);
         services.AddCallback<SettingsButtons>(SettingsButtons.Prefix);
         services.AddSingleton<Privacy.IRetentionStep, ReaderRetention>();
+        services.AddHostedService<SubscriberCountJob>();
         return services;
     }
 

@@ -198,3 +198,17 @@ internal sealed class TipConfiguration :
         builder.HasIndex(b => b.SenderTag);
     }
 }
+
+/// <summary>The tip line's figures for the editors' chart: letters by the week they arrived, never finer.</summary>
+internal static class TipFigures
+{
+    /// <summary>Letters still stored that arrived from <paramref name="first"/> on, counted by week (Monday to Sunday, UTC).</summary>
+    public static async Task<IReadOnlyList<Delivery.LettersInWeek>> ByWeekAsync(Storage.BotDbContext db, DateOnly first, CancellationToken ct)
+    {
+        var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var days = await db.Tips.Where(t => t.SubmittedOn >= since).GroupBy(t => t.SubmittedOn)
+            .Select(g => new { Day = g.Key, Count = g.Count() }).ToListAsync(ct);
+        return [.. days.GroupBy(d => Delivery.LettersInWeek.MondayOf(DateOnly.FromDateTime(d.Day)))
+            .Select(w => new Delivery.LettersInWeek(w.Key, w.Sum(d => d.Count))).OrderBy(w => w.Monday)];
+    }
+}

@@ -558,6 +558,23 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.ToTable("readers", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Subscriptions.SubscriberCount", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Day", "Language");
+
+                    b.ToTable("subscriber_counts", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Telegram.Conversation", b =>
                 {
                     b.Property<byte[]>("ChatKey")

@@ -531,6 +531,23 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.ToTable("readers", (string)null);
                 });
 
+            modelBuilder.Entity("ResistanceBot.Subscriptions.SubscriberCount", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "Language");
+
+                    b.ToTable("subscriber_counts", (string)null);
+                });
+
             modelBuilder.Entity("ResistanceBot.Telegram.Conversation", b =>
                 {
                     b.Property<byte[]>("ChatKey")
