@@ -9,6 +9,7 @@ internal sealed partial class FeedService(
     WebFetcher fetcher,
     ArticleStore store,
     IOptions<ArticlesOptions> options,
+    Hosting.BotMetrics metrics,
     TimeProvider time,
     ILogger<FeedService> logger)
 {
@@ -48,6 +49,7 @@ internal sealed partial class FeedService(
             outcome = new PollOutcome(false, 0, e.Message);
         }
 
+        metrics.FeedPolled(outcome.Ok);
         if (outcome.Ok)
         {
             feed.Failures = 0;

@@ -18,6 +18,7 @@ internal sealed class BotMetrics
     private readonly Counter _sends;
     private readonly Counter _tooManyRequests;
     private readonly Counter _tipsAnnounced;
+    private readonly Counter _feedPolls;
 
     // One child per outcome, looked up once: a send is the hot path.
     private readonly Counter.Child _sent;
@@ -36,6 +37,8 @@ internal sealed class BotMetrics
         (_sent, _recipientGone, _rejected, _failed) = (_sends.WithLabels("sent"), _sends.WithLabels("recipient_gone"), _sends.WithLabels("rejected"), _sends.WithLabels("failed"));
         _tooManyRequests = factory.CreateCounter("resistancebot_telegram_429_total", "429 Too Many Requests answers from the Bot API (each pauses all sends for retry_after).");
         _tipsAnnounced = factory.CreateCounter("resistancebot_tips_announced_total", "New tips announced to moderators, counted when each randomly timed batch of notices goes out (never when a tip arrives).");
+        _feedPolls = factory.CreateCounter("resistancebot_feed_polls_total", "Polls of followed feeds, by outcome: ok or failed.", "outcome");
+        var failing = factory.CreateGauge("resistancebot_feeds_failing", "Followed feeds whose last poll failed.");
         var pending = factory.CreateGauge("resistancebot_outbox_pending", "Deliveries waiting in the outbox (the queue depth).");
         var leader = factory.CreateGauge("resistancebot_leader", "1 when this instance runs the fan-out and the scheduled jobs.");
         Registry.AddBeforeCollectCallback(async ct =>
@@ -46,10 +49,12 @@ internal sealed class BotMetrics
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
                 pending.Set(await db.Outbox.CountAsync(o => o.State == OutboxState.Pending, ct));
+                failing.Set(await db.Feeds.CountAsync(f => f.Failures > 0, ct));
             }
             catch (System.Data.Common.DbException)
             {
                 pending.Unpublish(); // unknown rather than stale; /healthz says why
+                failing.Unpublish();
             }
         });
     }
@@ -73,6 +78,8 @@ internal sealed class BotMetrics
     public void TooManyRequests() => _tooManyRequests.Inc();
 
     public void TipsAnnounced(int count) => _tipsAnnounced.Inc(count);
+
+    public void FeedPolled(bool ok) => _feedPolls.WithLabels(ok ? "ok" : "failed").Inc();
 
     private static string TypeLabel(global::Telegram.Bot.Types.Enums.UpdateType type) => type switch
     {
