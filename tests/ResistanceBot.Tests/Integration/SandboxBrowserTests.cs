@@ -94,21 +94,28 @@ public sealed partial class SandboxBrowserTests
         Until(driver, _ => Pane(driver, "group").Text.Contains("Letter #1: approved by a moderator", StringComparison.Ordinal), "the group notice to show the outcome");
         shot("tip-approved");
 
-        // The editor picks the reader report and publishes, confirming with the button.
+        // The editor follows the sandbox's sample feed, picks the reader report and an article, and publishes, confirming
+        // with the button.
+        Type(driver, "editor", "/addfeed " + new Uri(sandbox.PageUrl, "feed.xml"));
+        WaitForText(driver, "editor", "Following feed #1: Sandbox Strike Watch. New candidates: 3.");
         Type(driver, "editor", "/candidates");
         WaitForText(driver, "editor", "🗣");
         var report = ReportId().Match(Pane(driver, "editor").Text).Groups[1].Value;
         Type(driver, "editor", $"/pick {report}");
         WaitForText(driver, "editor", $"#{report} is item 1");
+        var article = Regex.Match(Pane(driver, "editor").Text, @"#(\d+) Workers at a tank plant stop the line").Groups[1].Value;
+        Click(driver, "editor", $"✓ #{article}");
+        Until(driver, _ => Pane(driver, "editor").FindElements(By.CssSelector("button.inline")).All(b => b.Text != $"✓ #{article}"), "the picked article's button to go");
         Type(driver, "editor", "/publish");
         WaitForText(driver, "editor", "Release the next edition now");
         ClickData(driver, "editor", "k:y:");
-        WaitForText(driver, "editor", "Edition №1 released with 1 item.");
+        WaitForText(driver, "editor", "Edition №1 released with 2 items.");
         shot("published");
 
         // Reader 2 receives it in Ukrainian, with the reader's report in it.
         WaitForText(driver, "reader-uk", "📰 Дайджест опору №1");
         WaitForText(driver, "reader-uk", "Рабочие ночной смены остановили линию.");
+        WaitForText(driver, "reader-uk", "Workers at a tank plant stop the line");
         WaitForText(driver, "reader-ru", "📰 Дайджест сопротивления №1");
         shot("edition-received");
 
