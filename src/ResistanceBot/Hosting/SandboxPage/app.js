@@ -63,7 +63,7 @@ function pane(chat, title, subtitle, person, isGroup) {
 
 function upload(kind, label, person) {
   const holder = el("label", "upload " + kind, label);
-  holder.title = kind === "photo" ? "Send a photo (compressed, as Telegram's gallery button does)" : "Send a file (as it is)";
+  holder.title = kind === "photo" ? "Send a picture as a photo" : "Send a file as a document";
   const input = el("input");
   input.type = "file";
   input.name = kind;
