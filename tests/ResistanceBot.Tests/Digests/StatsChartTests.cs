@@ -138,17 +138,5 @@ public sealed class StatsChartTests
         return count;
     }
 
-    private static void SaveForReadme(byte[] png)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ResistanceBot.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is not null)
-        {
-            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(directory.FullName, "TestResults", "charts")).FullName, "stats.png"), png);
-        }
-    }
+    private static void SaveForReadme(byte[] png) => File.WriteAllBytes(Path.Combine(Repository.Artifacts("charts"), "stats.png"), png);
 }

@@ -69,13 +69,7 @@ public sealed partial class HealthTests
     [Fact]
     public async Task Every_metric_the_Grafana_dashboard_queries_is_exported_by_metrics_and_monitoring_stays_on_this_host()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "ResistanceBot.sln")))
-        {
-            root = root.Parent!;
-        }
-
-        var monitoring = Path.Combine(root.FullName, "deploy", "monitoring");
+        var monitoring = Repository.PathOf("deploy/monitoring");
         using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(monitoring, "grafana", "dashboards", "resistancebot.json")));
         var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
         var queries = panels.SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
@@ -104,7 +98,7 @@ public sealed partial class HealthTests
 
         // Prometheus scrapes the bot's own /metrics; both it and Grafana listen on loopback only, in an optional profile.
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(await File.ReadAllTextAsync(Path.Combine(root.FullName, "deploy", "compose.yaml"))));
+        yaml.Load(new StringReader(await File.ReadAllTextAsync(Repository.PathOf("deploy/compose.yaml"))));
         var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];
         foreach (var name in new[] { "prometheus", "grafana" })
         {

@@ -97,6 +97,7 @@ public sealed class OperationsTests
         Assert.Contains("№1", digest.Text, StringComparison.Ordinal);
         Assert.Contains("Your letter is waiting for the editors.", (await tipster.AskAsync($"/check {receipt}", Wait)).Text, StringComparison.Ordinal);
         Assert.Contains("Subscribers: 1 (uk 1)", (await editor.AskAsync("/stats", Wait)).Text, StringComparison.Ordinal);
+        await emulator.WaitUntilAsync(() => editor.BotMessages.Any(m => m.Photo is not null), Wait, "the /stats chart"); // before the next question
 
         // New rows get new keys: the identity sequences were moved past the copied ones.
         await using (var seed = await Seed.OpenAsync(postgres.In(settings)))

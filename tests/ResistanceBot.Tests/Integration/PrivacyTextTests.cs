@@ -24,13 +24,7 @@ public sealed partial class PrivacyTextTests
     /// <summary>The keys in the first column of a section's table in docs/PRIVACY.md.</summary>
     internal static IReadOnlyList<string> TableKeys(string heading)
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "ResistanceBot.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("the repository root was not found above the tests");
-        }
-
-        var lines = File.ReadAllLines(Path.Combine(root, "docs", "PRIVACY.md"));
+        var lines = File.ReadAllLines(Repository.PathOf("docs/PRIVACY.md"));
         var start = Array.IndexOf(lines, heading);
         Assert.True(start >= 0, $"docs/PRIVACY.md has no '{heading}' section");
         return lines.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal))

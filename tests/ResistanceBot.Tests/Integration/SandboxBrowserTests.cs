@@ -24,7 +24,7 @@ public sealed partial class SandboxBrowserTests
         await using var sandbox = await Sandbox.StartAsync(["--Sandbox:Port=0"]);
         using var browser = Browser.Open();
         var driver = browser.Driver;
-        var shots = Directory.CreateDirectory(Path.Combine(RepositoryRoot(), "TestResults", "sandbox")).FullName;
+        var shots = Repository.Artifacts("sandbox");
         var step = 0;
         void Shot(string name) => ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(shots, $"{++step:00}-{name}.png"));
 
@@ -140,17 +140,17 @@ public sealed partial class SandboxBrowserTests
         Until(driver, _ => Pane(driver, person).FindElement(By.CssSelector(".messages")).Text.Contains(text, StringComparison.Ordinal), $"'{text}' in {person}'s chat");
 
     /// <summary>Clicks the last button in the pane whose label contains <paramref name="label"/>.</summary>
-    private static void Click(IWebDriver driver, string person, string label)
-    {
-        IWebElement? button = null;
-        Until(driver, _ => (button = Pane(driver, person).FindElements(By.CssSelector("button.inline")).LastOrDefault(b => b.Text.Contains(label, StringComparison.Ordinal))) is not null, $"a '{label}' button in {person}'s chat");
-        button!.Click();
-    }
+    private static void Click(IWebDriver driver, string person, string label) =>
+        ClickWhere(driver, person, b => b.Text.Contains(label, StringComparison.Ordinal), $"a '{label}' button in {person}'s chat");
 
-    private static void ClickData(IWebDriver driver, string person, string prefix)
+    /// <summary>Clicks the last button in the pane whose callback data starts with <paramref name="prefix"/>.</summary>
+    private static void ClickData(IWebDriver driver, string person, string prefix) =>
+        ClickWhere(driver, person, b => b.GetAttribute("data-callback")?.StartsWith(prefix, StringComparison.Ordinal) == true, $"a {prefix} button in {person}'s chat");
+
+    private static void ClickWhere(IWebDriver driver, string person, Func<IWebElement, bool> which, string what)
     {
         IWebElement? button = null;
-        Until(driver, _ => (button = Pane(driver, person).FindElements(By.CssSelector("button.inline")).LastOrDefault(b => b.GetAttribute("data-callback")?.StartsWith(prefix, StringComparison.Ordinal) == true)) is not null, $"a {prefix} button in {person}'s chat");
+        Until(driver, _ => (button = Pane(driver, person).FindElements(By.CssSelector("button.inline")).LastOrDefault(which)) is not null, what);
         button!.Click();
     }
 
@@ -176,17 +176,6 @@ public sealed partial class SandboxBrowserTests
         {
             File.Delete(path);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ResistanceBot.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? Path.GetTempPath();
     }
 
     [GeneratedRegex(@"#(\d+) 🗣")]

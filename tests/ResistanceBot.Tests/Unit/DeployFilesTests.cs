@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ResistanceBot.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace ResistanceBot.Tests.Unit;
@@ -11,24 +12,13 @@ namespace ResistanceBot.Tests.Unit;
 /// </summary>
 public sealed partial class DeployFilesTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
 
     /// <summary>Variables the runtime or the host reads, not the bot's configuration.</summary>
     private static readonly HashSet<string> RuntimeVariables = ["DOTNET_gcServer", "MALLOC_ARENA_MAX", "DOTNET_EnableDiagnostics", "CREDENTIALS_DIRECTORY"];
 
     /// <summary>Settings that must never be written in a deploy file, only handed over as credentials or secrets.</summary>
     private static readonly string[] Secrets = ["Telegram__BotToken", "Security__DataKey", "Security__PseudonymKey"];
-
-    private static string FindRoot()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "ResistanceBot.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("the repository root was not found above the tests");
-        }
-
-        return root;
-    }
 
     private static string Read(string path) => File.ReadAllText(Path.Combine(Root, path));
 
