@@ -100,6 +100,37 @@ internal sealed class DeliveryProgress(Localizer strings, BotSender sender, Time
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>
+    /// Messages of an edition sent by each of <paramref name="points"/> moments from its first send to its last: the delivery
+    /// curve. The send times are read as a stream and counted into buckets, so memory stays flat whatever the edition's size.
+    /// </summary>
+    public static async Task<IReadOnlyList<(double Minutes, int Sent)>> CurveAsync(BotDbContext db, int editionId, int points, CancellationToken ct)
+    {
+        var sent = db.Outbox.Where(o => o.EditionId == editionId && o.State == OutboxState.Sent && o.SentAt != null).Select(o => o.SentAt!.Value);
+        if (!await sent.AnyAsync(ct))
+        {
+            return [];
+        }
+
+        var first = await sent.MinAsync(ct);
+        var span = Math.Max((await sent.MaxAsync(ct) - first).Ticks, 1);
+        var buckets = new int[points];
+        await foreach (var at in sent.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            buckets[(int)Math.Min(points - 1, (at - first).Ticks * points / span)]++;
+        }
+
+        var curve = new List<(double, int)>(points + 1) { (0, 0) };
+        var total = 0;
+        for (var i = 0; i < points; i++)
+        {
+            total += buckets[i];
+            curve.Add((TimeSpan.FromTicks(span * (i + 1) / points).TotalMinutes, total));
+        }
+
+        return curve;
+    }
+
     public void Track(BotDbContext db, int editionId, long chatId, int messageId, string language, int sent) =>
         db.ProgressMessages.Add(new ProgressMessage
         {
@@ -117,11 +148,16 @@ internal sealed partial class DeliveryProgressReporter(
     IServiceScopeFactory scopes,
     DeliveryProgress progress,
     BotSender sender,
+    Localizer strings,
     Leadership leadership,
     TimeProvider time,
     ILogger<DeliveryProgressReporter> logger) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(3);
+    private const int CurvePoints = 60;
+
+    /// <summary>A curve of fewer messages says nothing: a small edition's final figures come alone.</summary>
+    private const int CurveMinimumMessages = 100;
     private readonly Dictionary<int, string> _shown = [];
 
     /// <summary>The leading instance reports, as it is the one sending.</summary>
@@ -155,6 +191,7 @@ internal sealed partial class DeliveryProgressReporter(
         {
             var figures = await progress.FiguresAsync(db, group.Key, ct);
             var number = await db.Editions.Where(e => e.Id == group.Key).Select(e => e.Number).FirstAsync(ct);
+            IReadOnlyList<(double Minutes, int Sent)>? curve = null;
             foreach (var message in group)
             {
                 var seconds = (now - message.LastAt).TotalSeconds;
@@ -172,6 +209,17 @@ internal sealed partial class DeliveryProgressReporter(
 
                 message.LastSent = figures.Sent;
                 message.LastAt = now;
+                if (figures.Pending == 0 && !message.Done)
+                {
+                    // The final figures: the delivery curve goes under them, in the staff member's language.
+                    curve ??= await DeliveryProgress.CurveAsync(db, group.Key, CurvePoints, ct);
+                    if (curve.Count > 1 && curve[^1].Sent >= CurveMinimumMessages)
+                    {
+                        var png = StatsChart.RenderCurve(curve, strings.Format(message.Language, "progress.chart.title", number), strings.Get(message.Language, "progress.chart.minutes"));
+                        await sender.SendFileAsync(message.ChatId, png, "delivery.png", asPhoto: true, ct: ct);
+                    }
+                }
+
                 if (figures.Pending == 0)
                 {
                     message.Done = true;

@@ -80,6 +80,20 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
             () => Task.FromResult(editor.BotMessages.Any(m => m.Text.StartsWith("✅ Edition №1 delivered: sent", StringComparison.Ordinal))),
             TimeSpan.FromSeconds(20),
             "the progress message to say delivered");
+        // Under it, the edition's delivery curve: a picture of the messages sent by each minute, up to every one of them.
+        await emulator.WaitUntilAsync(() => editor.BotMessages.Any(m => m.Photo is not null), TimeSpan.FromSeconds(20), "the delivery curve");
+        var curve = editor.BotMessages.Single(m => m.Photo is not null).Photo!.Content;
+        await File.WriteAllBytesAsync(Path.Combine(Repository.Artifacts("charts"), "delivery-curve.png"), curve);
+        using (var picture = SkiaSharp.SKBitmap.Decode(curve))
+        {
+            Assert.Equal((ResistanceBot.Delivery.StatsChart.CurveWidth, ResistanceBot.Delivery.StatsChart.CurveHeight), (picture.Width, picture.Height));
+        }
+
+        var points = await bot.WithDbAsync(d => ResistanceBot.Delivery.DeliveryProgress.CurveAsync(d, 1, 60, default));
+        Assert.Equal(61, points.Count);
+        Assert.Equal((ids.Count - blocked.Count) * 2, points[^1].Sent);
+        Assert.True(points.Zip(points.Skip(1)).All(p => p.Second.Sent >= p.First.Sent && p.Second.Minutes > p.First.Minutes), "the curve rises with time");
+
         var stats = await editor.AskAsync("/stats", TimeSpan.FromSeconds(20));
         Assert.Contains($"Subscribers: {ids.Count - blocked.Count} (en {ids.Count - blocked.Count})", stats.Text, StringComparison.Ordinal);
         Assert.Contains($"blocked {blocked.Count * 2} · waiting 0", stats.Text, StringComparison.Ordinal);
