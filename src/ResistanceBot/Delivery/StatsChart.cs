@@ -1,3 +1,4 @@
+using ResistanceBot.Tips;
 using ScottPlot;
 using SkiaSharp;
 
@@ -8,15 +9,6 @@ internal sealed record SubscribersOn(DateOnly Day, string Language, int Count);
 
 /// <summary>How one edition's delivery ended: sent, refused by Telegram or out of attempts, or dropped (blocked, unsubscribed).</summary>
 internal sealed record EditionOutcome(int Number, DateOnly Day, int Sent, int Failed, int Blocked);
-
-/// <summary>
-/// Letters received in the week that begins on <see cref="Monday"/>. A week is the finest a chart may show of letters: a day
-/// or an hour beside a tip would help date it, and the tip line dates letters to the day only while they are stored.
-/// </summary>
-internal sealed record LettersInWeek(DateOnly Monday, int Count)
-{
-    public static DateOnly MondayOf(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
-}
 
 /// <summary>What the /stats chart shows: the last <see cref="StatsChart.Days"/> days up to <see cref="Today"/>.</summary>
 internal sealed record StatsFigures(DateOnly Today, IReadOnlyList<SubscribersOn> Subscribers, IReadOnlyList<EditionOutcome> Editions, IReadOnlyList<LettersInWeek> Letters);

@@ -199,16 +199,25 @@ internal sealed class TipConfiguration :
     }
 }
 
+/// <summary>
+/// Letters received in the week that begins on <see cref="Monday"/>. A week is the finest a chart may show of letters: a day
+/// or an hour beside a tip would help date it, and the tip line dates letters to the day only while they are stored.
+/// </summary>
+internal sealed record LettersInWeek(DateOnly Monday, int Count)
+{
+    public static DateOnly MondayOf(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
+}
+
 /// <summary>The tip line's figures for the editors' chart: letters by the week they arrived, never finer.</summary>
 internal static class TipFigures
 {
     /// <summary>Letters still stored that arrived from <paramref name="first"/> on, counted by week (Monday to Sunday, UTC).</summary>
-    public static async Task<IReadOnlyList<Delivery.LettersInWeek>> ByWeekAsync(Storage.BotDbContext db, DateOnly first, CancellationToken ct)
+    public static async Task<IReadOnlyList<LettersInWeek>> ByWeekAsync(Storage.BotDbContext db, DateOnly first, CancellationToken ct)
     {
         var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var days = await db.Tips.Where(t => t.SubmittedOn >= since).GroupBy(t => t.SubmittedOn)
             .Select(g => new { Day = g.Key, Count = g.Count() }).ToListAsync(ct);
-        return [.. days.GroupBy(d => Delivery.LettersInWeek.MondayOf(DateOnly.FromDateTime(d.Day)))
-            .Select(w => new Delivery.LettersInWeek(w.Key, w.Sum(d => d.Count))).OrderBy(w => w.Monday)];
+        return [.. days.GroupBy(d => LettersInWeek.MondayOf(DateOnly.FromDateTime(d.Day)))
+            .Select(w => new LettersInWeek(w.Key, w.Sum(d => d.Count))).OrderBy(w => w.Monday)];
     }
 }
