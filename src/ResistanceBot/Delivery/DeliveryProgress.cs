@@ -131,6 +131,12 @@ internal sealed class DeliveryProgress(Localizer strings, BotSender sender, Time
         return curve;
     }
 
+    /// <summary>The curve in the unit it reads best in, and that unit's string key: hours for an edition spread over readers' hours, else minutes.</summary>
+    public static (IReadOnlyList<(double Since, int Sent)> Curve, string UnitKey) InUnits(IReadOnlyList<(double Minutes, int Sent)> curve) =>
+        curve.Count > 0 && curve[^1].Minutes > 180
+            ? (curve.Select(p => (p.Minutes / 60, p.Sent)).ToList(), "progress.chart.hours")
+            : (curve, "progress.chart.minutes");
+
     public void Track(BotDbContext db, int editionId, long chatId, int messageId, string language, int sent) =>
         db.ProgressMessages.Add(new ProgressMessage
         {
@@ -215,7 +221,8 @@ internal sealed partial class DeliveryProgressReporter(
                     curve ??= await DeliveryProgress.CurveAsync(db, group.Key, CurvePoints, ct);
                     if (curve.Count > 1 && curve[^1].Sent >= CurveMinimumMessages)
                     {
-                        var png = StatsChart.RenderCurve(curve, strings.Format(message.Language, "progress.chart.title", number), strings.Get(message.Language, "progress.chart.minutes"));
+                        var (drawn, unit) = DeliveryProgress.InUnits(curve);
+                        var png = StatsChart.RenderCurve(drawn, strings.Format(message.Language, "progress.chart.title", number), strings.Get(message.Language, unit));
                         await sender.SendFileAsync(message.ChatId, png, "delivery.png", asPhoto: true, ct: ct);
                     }
                 }

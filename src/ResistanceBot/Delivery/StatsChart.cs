@@ -122,20 +122,20 @@ internal static class StatsChart
     public const int CurveHeight = 320;
 
     /// <summary>
-    /// An edition's delivery curve for its final progress message: messages sent by each moment, in minutes since the first
-    /// send. <paramref name="sentBy"/> holds (minutes, messages sent by then), in order.
+    /// An edition's delivery curve for its final progress message: messages sent by each moment since the first send.
+    /// <paramref name="sentBy"/> holds (time since the first send, in the unit <paramref name="unit"/> names; messages sent by then), in order.
     /// </summary>
-    public static byte[] RenderCurve(IReadOnlyList<(double Minutes, int Sent)> sentBy, string title, string minutes)
+    public static byte[] RenderCurve(IReadOnlyList<(double Since, int Sent)> sentBy, string title, string unit)
     {
         ArgumentNullException.ThrowIfNull(sentBy);
         ChartFonts.EnsureLoaded();
         var plot = NewPlot(title);
-        var line = plot.Add.Scatter(sentBy.Select(p => p.Minutes).ToArray(), sentBy.Select(p => (double)p.Sent).ToArray(), Palette[0]);
+        var line = plot.Add.Scatter(sentBy.Select(p => p.Since).ToArray(), sentBy.Select(p => (double)p.Sent).ToArray(), Palette[0]);
         line.LineWidth = 2;
         line.MarkerSize = 0;
-        plot.XLabel(minutes);
+        plot.XLabel(unit);
         plot.Axes.SetLimitsY(0, Math.Max(1, sentBy.Select(p => p.Sent).DefaultIfEmpty(0).Max()) * 1.1);
-        plot.Axes.SetLimitsX(0, Math.Max(sentBy.Select(p => p.Minutes).DefaultIfEmpty(0).Max(), 0.1));
+        plot.Axes.SetLimitsX(0, Math.Max(sentBy.Select(p => p.Since).DefaultIfEmpty(0).Max(), 0.1));
         return plot.GetImageBytes(CurveWidth, CurveHeight, ImageFormat.Png);
     }
 

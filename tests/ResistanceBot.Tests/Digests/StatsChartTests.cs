@@ -120,6 +120,18 @@ public sealed class StatsChartTests
         SaveForReadme(png);
     }
 
+    [Fact]
+    public void A_delivery_curve_over_the_readers_hours_is_drawn_in_hours_and_a_quick_one_in_minutes()
+    {
+        var quick = new List<(double, int)> { (0, 0), (1.5, 900), (3, 2_000) };
+        Assert.Equal((quick, "progress.chart.minutes"), DeliveryProgress.InUnits(quick));
+        var (day, unit) = DeliveryProgress.InUnits([(0, 0), (600, 1_000), (1_380, 3_000)]);
+        Assert.Equal("progress.chart.hours", unit);
+        Assert.Equal([(0.0, 0), (10.0, 1_000), (23.0, 3_000)], day);
+        using var picture = SKBitmap.Decode(StatsChart.RenderCurve(day, "Edition №1: messages delivered", "hours since the first send"));
+        Assert.Equal((StatsChart.CurveWidth, StatsChart.CurveHeight), (picture.Width, picture.Height));
+    }
+
     private static int Pixels(SKBitmap bitmap, int fromY, int toY, string hex)
     {
         var color = SKColor.Parse(hex);
