@@ -132,13 +132,20 @@ internal sealed class SandboxChat(BotApiEmulator.BotApiEmulator emulator, IReadO
     {
         if (seen is { } v)
         {
+            var changed = emulator.WaitUntilAsync(() => Version() != v, LongPoll);
             try
             {
-                await emulator.WaitUntilAsync(() => Version() != v || ct.IsCancellationRequested, LongPoll);
+                await changed.WaitAsync(ct);
             }
             catch (TimeoutException)
             {
                 // nothing new: the page asks again
+            }
+            catch (OperationCanceledException)
+            {
+                // the page went away (or the sandbox stops): the wait ends on its own, and its timeout is observed here
+                _ = changed.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                throw;
             }
         }
 
