@@ -109,7 +109,19 @@ internal sealed class Sandbox : IAsyncDisposable
         }
 
         var port = bot.Services.GetRequiredService<IConfiguration>().GetValue("Sandbox:Port", 5080);
-        var web = await SandboxWeb.StartAsync(emulator, People, GroupId, port, bot.Services.GetRequiredService<TimeProvider>(), ct);
+        SandboxWeb web;
+        try
+        {
+            web = await SandboxWeb.StartAsync(emulator, People, GroupId, port, bot.Services.GetRequiredService<TimeProvider>(), ct);
+        }
+        catch (IOException e)
+        {
+            await bot.StopAsync(ct);
+            await bot.DisposeAsync();
+            await emulator.DisposeAsync();
+            throw new SandboxPortTakenException(port, e);
+        }
+
         await File.WriteAllBytesAsync(Path.Combine(dataDir, SandboxWeb.SamplePhotoName), SandboxWeb.SamplePhoto, ct);
         return new Sandbox(emulator, bot, web, dataDir);
     }
@@ -132,7 +144,18 @@ internal sealed class Sandbox : IAsyncDisposable
 
     public static async Task<int> RunAsync(string[] args)
     {
-        await using var sandbox = await StartAsync(args);
+        Sandbox started;
+        try
+        {
+            started = await StartAsync(args);
+        }
+        catch (SandboxPortTakenException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return Cli.ConfigurationError;
+        }
+
+        await using var sandbox = started;
         var user = sandbox.Emulator.User(AdminId, "Admin", languageCode: "en");
         Console.OutputEncoding = Encoding.UTF8;
         Console.WriteLine("ResistanceBot sandbox: the real bot, talking to a local Bot API emulator (no Telegram, no network).");
@@ -218,3 +241,7 @@ internal sealed class Sandbox : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The web chat's port is taken (another sandbox, or another program).</summary>
+internal sealed class SandboxPortTakenException(int port, Exception inner)
+    : Exception($"Port {port} on 127.0.0.1 is taken: run the sandbox with --Sandbox:Port=N (0 picks a free port).", inner);

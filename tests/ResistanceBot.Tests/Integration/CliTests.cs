@@ -152,6 +152,18 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Sandbox_on_a_taken_port_says_so_in_one_sentence_and_exits()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var sandbox = BotProcess.Start("sandbox", $"--Sandbox:Port={port}");
+
+        Assert.Equal(2, await sandbox.WaitForExitAsync(Wait));
+        Assert.Equal($"Port {port} on 127.0.0.1 is taken: run the sandbox with --Sandbox:Port=N (0 picks a free port).", sandbox.StandardError.Trim());
+    }
+
+    [Fact]
     public async Task Sandbox_runs_the_bot_against_the_emulator_and_answers_in_the_terminal()
     {
         using var sandbox = BotProcess.Start("sandbox", "--Sandbox:Port=0");
