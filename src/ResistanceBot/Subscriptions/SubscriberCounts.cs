@@ -25,7 +25,7 @@ internal sealed class SubscriberCountConfiguration : IEntityTypeConfiguration<Su
 }
 
 /// <summary>
-/// Subscribers by language, now and day by day: the one place that counts who is subscribed. A job records the day's figures
+/// Subscribers by language, now and day by day, for /stats and its chart. A job records the day's figures
 /// every hour (the last one of a day stands) and keeps <see cref="KeptDays"/> days of them.
 /// </summary>
 internal static class SubscriberCounts
