@@ -198,6 +198,7 @@ internal sealed partial class DeliveryProgressReporter(
             var figures = await progress.FiguresAsync(db, group.Key, ct);
             var number = await db.Editions.Where(e => e.Id == group.Key).Select(e => e.Number).FirstAsync(ct);
             IReadOnlyList<(double Minutes, int Sent)>? curve = null;
+            var pictures = new Dictionary<string, byte[]>(StringComparer.Ordinal); // one drawing per language, not per staff member
             foreach (var message in group)
             {
                 var seconds = (now - message.LastAt).TotalSeconds;
@@ -221,8 +222,13 @@ internal sealed partial class DeliveryProgressReporter(
                     curve ??= await DeliveryProgress.CurveAsync(db, group.Key, CurvePoints, ct);
                     if (curve.Count > 1 && curve[^1].Sent >= CurveMinimumMessages)
                     {
-                        var (drawn, unit) = DeliveryProgress.InUnits(curve);
-                        var png = StatsChart.RenderCurve(drawn, strings.Format(message.Language, "progress.chart.title", number), strings.Get(message.Language, unit));
+                        if (!pictures.TryGetValue(message.Language, out var png))
+                        {
+                            var (drawn, unit) = DeliveryProgress.InUnits(curve);
+                            pictures[message.Language] = png = StatsChart.RenderCurve(
+                                drawn, strings.Format(message.Language, "progress.chart.title", number), strings.Get(message.Language, unit));
+                        }
+
                         await sender.SendFileAsync(message.ChatId, png, "delivery.png", asPhoto: true, ct: ct);
                     }
                 }
@@ -252,31 +258,36 @@ internal sealed class StatsCommand(DeliveryProgress progress, TimeProvider time)
         var readers = await db.Readers.CountAsync(ct);
         var text = new StringBuilder(context.T("stats.title")).Append("\n\n")
             .Append(context.T("stats.subscribers", byLanguage.Sum(l => l.Count), string.Join(", ", byLanguage.Select(l => $"{l.Language} {l.Count}")), readers));
+        // An edition's figures are counted once, for the text and the chart alike.
+        var figures = new Dictionary<int, DeliveryFigures>();
+        async Task<DeliveryFigures> FiguresOf(int editionId) =>
+            figures.TryGetValue(editionId, out var f) ? f : figures[editionId] = await progress.FiguresAsync(db, editionId, ct);
         var editions = await db.Editions.AsNoTracking().OrderByDescending(e => e.Number).Take(5).ToListAsync(ct);
         text.Append("\n\n").Append(context.T(editions.Count == 0 ? "stats.editions.none" : "stats.editions"));
         foreach (var edition in editions)
         {
-            var f = await progress.FiguresAsync(db, edition.Id, ct);
+            var f = await FiguresOf(edition.Id);
             text.Append('\n').Append(context.T("stats.edition", edition.Number, edition.ReleasedAt.ToString("dd.MM HH:mm", CultureInfo.InvariantCulture),
                 f.Sent, f.Total, f.Failed, f.Dropped, f.Pending));
         }
 
         await context.ReplyAsync(text.ToString(), ct: ct);
-        var chart = StatsChart.Render(await FiguresAsync(db, ct), context.T);
+        var chart = StatsChart.Render(await FiguresAsync(db, byLanguage, FiguresOf, ct), context.T);
         await context.Sender.SendFileAsync(context.ChatId, chart, "stats.png", asPhoto: true, context.T("stats.chart.caption", StatsChart.Days), ct: ct);
     }
 
     /// <summary>The last <see cref="StatsChart.Days"/> days: subscribers by language and day, editions' outcomes, letters by week.</summary>
-    internal async Task<StatsFigures> FiguresAsync(Storage.BotDbContext db, CancellationToken ct)
+    private async Task<StatsFigures> FiguresAsync(
+        Storage.BotDbContext db, IReadOnlyList<(string Language, int Count)> subscribedNow, Func<int, Task<DeliveryFigures>> figuresOf, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var first = today.AddDays(-(StatsChart.Days - 1));
-        var subscribers = (await Subscriptions.SubscriberCounts.SinceAsync(db, first, today, ct)).Select(s => new SubscribersOn(s.Day, s.Language, s.Count)).ToList();
+        var subscribers = (await Subscriptions.SubscriberCounts.SinceAsync(db, first, today, subscribedNow, ct)).Select(s => new SubscribersOn(s.Day, s.Language, s.Count)).ToList();
         var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var outcomes = new List<EditionOutcome>();
         foreach (var edition in await db.Editions.AsNoTracking().Where(e => e.ReleasedAt >= since).OrderBy(e => e.Number).ToListAsync(ct))
         {
-            var f = await progress.FiguresAsync(db, edition.Id, ct);
+            var f = await figuresOf(edition.Id);
             outcomes.Add(new EditionOutcome(edition.Number, DateOnly.FromDateTime(edition.ReleasedAt), f.Sent, f.Failed, f.Dropped));
         }
 

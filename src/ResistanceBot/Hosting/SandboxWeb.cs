@@ -28,8 +28,12 @@ internal sealed class SandboxWeb : IAsyncDisposable
 
     public Uri Url { get; }
 
+    private static readonly byte[] Page = Resource("index.html");
+    private static readonly byte[] Script = Resource("app.js");
+    private static readonly byte[] Styles = Resource("app.css");
+
     /// <summary>A photo with GPS coordinates, a camera and a time in its EXIF: what the tip line must clean.</summary>
-    internal static byte[] SamplePhoto => Resource("sample-photo.jpg");
+    internal static byte[] SamplePhoto { get; } = Resource("sample-photo.jpg");
 
     public static async Task<SandboxWeb> StartAsync(BotApiEmulator.BotApiEmulator emulator, IReadOnlyList<SandboxPerson> people, long groupId, int port, TimeProvider time, CancellationToken ct)
     {
@@ -54,9 +58,9 @@ internal sealed class SandboxWeb : IAsyncDisposable
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
             await next(context);
         });
-        app.MapGet("/", () => Results.Bytes(Resource("index.html"), "text/html; charset=utf-8"));
-        app.MapGet("/app.js", () => Results.Bytes(Resource("app.js"), "text/javascript; charset=utf-8"));
-        app.MapGet("/app.css", () => Results.Bytes(Resource("app.css"), "text/css; charset=utf-8"));
+        app.MapGet("/", () => Results.Bytes(Page, "text/html; charset=utf-8"));
+        app.MapGet("/app.js", () => Results.Bytes(Script, "text/javascript; charset=utf-8"));
+        app.MapGet("/app.css", () => Results.Bytes(Styles, "text/css; charset=utf-8"));
         app.MapGet("/" + SamplePhotoName, () => Results.File(SamplePhoto, "image/jpeg", SamplePhotoName));
         app.MapGet("/api/state", async (long? v, CancellationToken request) => Results.Json(await chat.StateAsync(v, request)));
         app.MapPost("/api/send", (SendRequest r) => chat.Send(r.Person, r.Text) ? Results.NoContent() : Results.BadRequest());

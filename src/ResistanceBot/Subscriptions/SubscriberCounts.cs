@@ -38,11 +38,11 @@ internal static class SubscriberCounts
             .Select(g => new { Language = g.Key, Count = g.Count() }).ToListAsync(ct))
         .Select(g => (g.Language, g.Count)).OrderBy(g => g.Language, StringComparer.Ordinal).ToList();
 
-    /// <summary>The figures from <paramref name="first"/> on, with today's counted now rather than as last recorded.</summary>
-    public static async Task<IReadOnlyList<(DateOnly Day, string Language, int Count)>> SinceAsync(BotDbContext db, DateOnly first, DateOnly today, CancellationToken ct)
+    /// <summary>The figures from <paramref name="first"/> on, with today's as counted <paramref name="now"/> (by <see cref="NowAsync"/>) rather than as last recorded.</summary>
+    public static async Task<IReadOnlyList<(DateOnly Day, string Language, int Count)>> SinceAsync(
+        BotDbContext db, DateOnly first, DateOnly today, IReadOnlyList<(string Language, int Count)> now, CancellationToken ct)
     {
         var stored = await db.SubscriberCounts.AsNoTracking().Where(c => c.Day >= first && c.Day < today).ToListAsync(ct);
-        var now = await NowAsync(db, ct);
         return [.. stored.Select(c => (c.Day, c.Language, c.Count)), .. now.Select(n => (today, n.Language, n.Count))];
     }
 
