@@ -82,6 +82,15 @@ internal sealed partial class Residue(ILogger<Residue> logger)
     {
         var changes = await db.Database.SqlQueryRaw<TableChanges>(
             "SELECT relname AS \"Name\", n_tup_upd + n_tup_del AS \"Changes\" FROM pg_stat_user_tables").ToListAsync(ct);
+        var due = tables
+            .Select(t => (Table: t, Now: changes.FirstOrDefault(c => c.Name == t.Name)?.Changes ?? 0))
+            .Where(d => erasedFrom.Contains(d.Table.Name) || _again.Contains(d.Table.Name) || d.Now != _changesSeen.GetValueOrDefault(d.Table.Name))
+            .ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
         // A rewrite copies every row version that a transaction still open anywhere in this database might see: an erased value
         // survives it into the new file while a snapshot older than the erasure lives. So it waits for those to end, and a table
         // rewritten too early is rewritten again at the next purge whatever the statistics say.
@@ -91,14 +100,8 @@ internal sealed partial class Residue(ILogger<Residue> logger)
         await db.Database.ExecuteSqlRawAsync("SET lock_timeout = '5s'", ct);
         try
         {
-            foreach (var table in tables)
+            foreach (var (table, now) in due)
             {
-                var now = changes.FirstOrDefault(c => c.Name == table.Name)?.Changes ?? 0;
-                if (!erasedFrom.Contains(table.Name) && !_again.Contains(table.Name) && now == _changesSeen.GetValueOrDefault(table.Name))
-                {
-                    continue;
-                }
-
                 try
                 {
 #pragma warning disable EF1002 // table names are the bot's own constants, never input
