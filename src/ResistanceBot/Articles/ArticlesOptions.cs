@@ -18,4 +18,10 @@ internal sealed class ArticlesOptions
     /// <summary>Items older than this are not offered as candidates (a newly added feed brings its whole archive).</summary>
     [Range(1, 60, ErrorMessage = "Articles:MaxAgeDays must be between 1 and 60.")]
     public int MaxAgeDays { get; set; } = 3;
+
+    /// <summary>
+    /// Tests and the sandbox only: host names that resolve to the given loopback address and count as public sites. The bot
+    /// refuses to start with any outside the Testing and Sandbox environments (<see cref="ArticlesOptionsValidator"/>).
+    /// </summary>
+    public Dictionary<string, string> TestHosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Digests;
 using ResistanceBot.Staff;
@@ -15,11 +16,18 @@ internal static class ArticlesFeature
     public static IServiceCollection AddArticles(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ArticlesOptions>().Bind(configuration.GetSection(ArticlesOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ArticlesOptions>, ArticlesOptionsValidator>();
+        services.TryAddSingleton<IHostResolver, SystemResolver>();
+        services.AddSingleton<FetchGuard>();
         services.AddHttpClient(WebFetcher.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("ResistanceBot/1.0 (feed reader)"))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
                 AutomaticDecompression = System.Net.DecompressionMethods.All,
-                MaxAutomaticRedirections = 5,
+                // Redirects are followed by WebFetcher, each checked; connections go only where FetchGuard allows; no proxy
+                // from the environment, which would make the guard check the proxy instead of the site.
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                ConnectCallback = provider.GetRequiredService<FetchGuard>().ConnectAsync,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             });
         services.AddSingleton<WebFetcher>();
@@ -44,6 +52,10 @@ internal static class ArticlesFeature
 
     internal static bool TryNumber(string text, out int number) =>
         int.TryParse(text.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out number) && number > 0;
+
+    /// <summary>Why an absolute URL of another scheme (file:, gopher:, ftp:) is not fetched; null for anything else.</summary>
+    internal static string? SchemeProblem(string argument) =>
+        Uri.TryCreate(argument.Trim(), UriKind.Absolute, out var uri) && !uri.IsUnc ? FetchGuard.SchemeProblem(uri) : null;
 
     internal static string Local(BotContext context, DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("dd.MM HH:mm", CultureInfo.InvariantCulture);
@@ -80,6 +92,12 @@ internal sealed class AddFeedCommand(FeedService feeds, IOptions<ArticlesOptions
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
+        if (ArticlesFeature.SchemeProblem(context.Arguments) is { } problem)
+        {
+            await context.ReplyAsync(context.T("addfeed.failed", problem), ct: ct);
+            return;
+        }
+
         if (CanonicalUrl.Normalize(context.Arguments) is not { } url)
         {
             await context.ReplyAsync(context.T("addfeed.usage"), ct: ct);
@@ -169,6 +187,12 @@ internal sealed class AddArticleCommand(PageReader pages, ArticleStore store) : 
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
+        if (ArticlesFeature.SchemeProblem(context.Arguments) is { } problem)
+        {
+            await context.ReplyAsync(context.T("add.failed", problem), ct: ct);
+            return;
+        }
+
         if (CanonicalUrl.Normalize(context.Arguments) is not { } url)
         {
             await context.ReplyAsync(context.T("add.usage"), ct: ct);

@@ -9,21 +9,23 @@ namespace ResistanceBot.Articles;
 
 internal abstract record FetchResult
 {
-    public sealed record Fetched(byte[] Content, string? Charset, string? MediaType, Uri FinalUrl, string? ETag, string? LastModified) : FetchResult;
+    /// <summary>A page or feed; <c>MaxAge</c> is Cache-Control max-age, how long the server asks that the answer be reused.</summary>
+    public sealed record Fetched(byte[] Content, string? Charset, string? MediaType, Uri FinalUrl, string? ETag, string? LastModified, TimeSpan? MaxAge = null) : FetchResult;
 
-    public sealed record NotModified : FetchResult;
+    public sealed record NotModified(TimeSpan? MaxAge = null) : FetchResult;
 
     /// <summary>A short reason for editors ("HTTP 500", "timed out", "larger than 5 MB").</summary>
     public sealed record Failed(string Reason) : FetchResult;
 }
 
 /// <summary>
-/// Fetches feeds and pages: conditional GET (ETag, Last-Modified), a timeout per attempt, a size cap, and a Polly retry for
-/// 5xx, 429 and network faults. Failures are values with a reason an editor can read.
+/// Fetches feeds and pages: conditional GET (ETag, Last-Modified), a timeout per attempt, a size cap, a Polly retry for
+/// 5xx, 429 and network faults, and redirects followed one hop at a time through <see cref="FetchGuard"/>. Failures are values with a reason an editor can read.
 /// </summary>
 internal sealed class WebFetcher
 {
     public const string HttpClientName = "web";
+    private const int MaxRedirects = 5;
 
     private readonly IHttpClientFactory _http;
     private readonly ArticlesOptions _options;
@@ -37,7 +39,7 @@ internal sealed class WebFetcher
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
+                    .Handle<HttpRequestException>(e => e.InnerException is not FetchRefusedException)
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout),
                 MaxRetryAttempts = 2,
@@ -57,61 +59,39 @@ internal sealed class WebFetcher
     public async Task<FetchResult> GetAsync(Uri url, string? etag, string? lastModified, CancellationToken ct)
     {
         var client = _http.CreateClient(HttpClientName);
+        var current = url;
         try
         {
-            using var response = await _pipeline.ExecuteAsync(
-                async c =>
+            for (var redirects = 0; ; redirects++)
+            {
+                if (FetchGuard.SchemeProblem(current) is { } problem)
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                    if (etag is not null && EntityTagHeaderValue.TryParse(etag, out var tag))
+                    return new FetchResult.Failed(problem);
+                }
+
+                using var response = await SendAsync(client, current, etag, lastModified, ct);
+                if ((int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location)
+                {
+                    // Each hop is a new request through FetchGuard: a public page cannot redirect the bot inside the server.
+                    if (redirects == MaxRedirects)
                     {
-                        request.Headers.IfNoneMatch.Add(tag);
+                        return new FetchResult.Failed("too many redirects");
                     }
 
-                    if (lastModified is not null && DateTimeOffset.TryParse(lastModified, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
-                    {
-                        request.Headers.IfModifiedSince = since;
-                    }
+                    current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                    continue;
+                }
 
-                    return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
-                },
-                ct);
-
-            if (response.StatusCode == HttpStatusCode.NotModified)
-            {
-                return new FetchResult.NotModified();
+                return await ReadAsync(response, current, ct);
             }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                return new FetchResult.Failed($"HTTP {(int)response.StatusCode}");
-            }
-
-            if (response.Content.Headers.ContentLength > _options.MaxDownloadBytes)
-            {
-                return new FetchResult.Failed(TooLarge());
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(_options.FetchTimeoutSeconds));
-            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var content = await ReadCappedAsync(stream, _options.MaxDownloadBytes, timeout.Token);
-            if (content is null)
-            {
-                return new FetchResult.Failed(TooLarge());
-            }
-
-            return new FetchResult.Fetched(
-                content,
-                response.Content.Headers.ContentType?.CharSet,
-                response.Content.Headers.ContentType?.MediaType,
-                response.RequestMessage?.RequestUri ?? url,
-                response.Headers.ETag?.ToString(),
-                response.Content.Headers.LastModified?.ToString("R"));
         }
         catch (Exception e) when (e is TimeoutRejectedException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             return new FetchResult.Failed("timed out");
+        }
+        catch (HttpRequestException e) when (e.InnerException is FetchRefusedException refused)
+        {
+            return new FetchResult.Failed("refused: " + refused.Message);
         }
         catch (HttpRequestException e)
         {
@@ -124,6 +104,65 @@ internal sealed class WebFetcher
             });
         }
     }
+
+    private Task<HttpResponseMessage> SendAsync(HttpClient client, Uri url, string? etag, string? lastModified, CancellationToken ct) =>
+        _pipeline.ExecuteAsync(
+            async c =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                if (etag is not null && EntityTagHeaderValue.TryParse(etag, out var tag))
+                {
+                    request.Headers.IfNoneMatch.Add(tag);
+                }
+
+                if (lastModified is not null && DateTimeOffset.TryParse(lastModified, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since))
+                {
+                    request.Headers.IfModifiedSince = since;
+                }
+
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
+            },
+            ct).AsTask();
+
+    private async Task<FetchResult> ReadAsync(HttpResponseMessage response, Uri url, CancellationToken ct)
+    {
+        if (response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return new FetchResult.NotModified(MaxAge(response));
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            return new FetchResult.Failed($"HTTP {(int)response.StatusCode}");
+        }
+
+        if (response.Content.Headers.ContentLength > _options.MaxDownloadBytes)
+        {
+            return new FetchResult.Failed(TooLarge());
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.FetchTimeoutSeconds));
+        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        var content = await ReadCappedAsync(stream, _options.MaxDownloadBytes, timeout.Token);
+        if (content is null)
+        {
+            return new FetchResult.Failed(TooLarge());
+        }
+
+        return new FetchResult.Fetched(
+            content,
+            response.Content.Headers.ContentType?.CharSet,
+            response.Content.Headers.ContentType?.MediaType,
+            url,
+            response.Headers.ETag?.ToString(),
+            response.Content.Headers.LastModified?.ToString("R"),
+            MaxAge(response));
+    }
+
+    /// <summary>How long the server asks that the answer be reused (Cache-Control max-age), if it says.</summary>
+    private static TimeSpan? MaxAge(HttpResponseMessage response) =>
+        response.Headers.CacheControl is { NoCache: false, NoStore: false, MaxAge: { } age } ? age : null;
 
     private string TooLarge() => $"larger than {_options.MaxDownloadBytes / 1_000_000.0:0.#} MB";
 

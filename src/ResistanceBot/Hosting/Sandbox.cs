@@ -46,6 +46,9 @@ internal sealed class Sandbox : IAsyncDisposable
     /// <summary>The web chat's address (and the sample feed's: /feed.xml under it).</summary>
     public Uri PageUrl => _web.Url;
 
+    /// <summary>The sample feed, by the name the bot fetches it under (<see cref="SandboxWeb.FeedHost"/>).</summary>
+    public Uri FeedUrl => _web.FeedUrl;
+
     /// <summary>The throw-away folder of this run: the database, and the sample photo to send from disk.</summary>
     public string DataDirectory { get; }
 
@@ -88,6 +91,9 @@ internal sealed class Sandbox : IAsyncDisposable
             // Training: a notice of a new tip at once, not at a random moment within half an hour.
             "--Tips:NoticeDelayMinutes=0",
             "--Http:Urls=http://127.0.0.1:0",
+            // The sample feed is served on 127.0.0.1, which the bot refuses to fetch from; this environment lets it have a name.
+            "--environment=" + Articles.ArticlesOptionsValidator.SandboxEnvironment,
+            $"--Articles:TestHosts:{SandboxWeb.FeedHost}=127.0.0.1",
         ];
         var bot = BotApp.Build([.. settings, .. args], b =>
         {
@@ -160,7 +166,7 @@ internal sealed class Sandbox : IAsyncDisposable
         Console.OutputEncoding = Encoding.UTF8;
         Console.WriteLine("ResistanceBot sandbox: the real bot, talking to a local Bot API emulator (no Telegram, no network).");
         Console.WriteLine($"Open {sandbox.PageUrl} in a browser: two readers, a moderator, an editor and the moderators' group, side by side.");
-        Console.WriteLine($"A feed of sample articles for the editor: {new Uri(sandbox.PageUrl, "feed.xml")}. A photo with GPS in its EXIF: {sandbox.SamplePhotoPath}");
+        Console.WriteLine($"A feed of sample articles for the editor: {sandbox.FeedUrl}. A photo with GPS in its EXIF: {sandbox.SamplePhotoPath}");
         Console.WriteLine("Here in the terminal you are the admin. Type a message or a command (/start, /help, /settings ...).");
         Console.WriteLine("Press a button with !N (N as listed under the message). Quit with /quit or Ctrl+D.");
         Console.WriteLine($"The vault is open; /lock closes it, and /unlock with the passphrase \"{VaultPassphrase}\" opens it again.");

@@ -45,8 +45,10 @@ internal sealed class SandboxWeb : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             // Only this machine's browser, by its own name: a page elsewhere cannot reach in through DNS rebinding, nor post a form.
+            // The sample feed and its articles also answer to the name the bot fetches them by (FeedHost).
             var host = context.Request.Host.Host;
-            if (host is not ("127.0.0.1" or "localhost")
+            var sample = HttpMethods.IsGet(context.Request.Method) && (context.Request.Path == "/feed.xml" || context.Request.Path.StartsWithSegments("/articles"));
+            if (!(host is "127.0.0.1" or "localhost" || (sample && host == FeedHost))
                 || (HttpMethods.IsPost(context.Request.Method) && context.Request.Headers["X-Sandbox"] != "1"))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -95,6 +97,15 @@ internal sealed class SandboxWeb : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    /// <summary>
+    /// The name the bot is given for the sample feed (mapped to 127.0.0.1 by Articles:TestHosts): the bot refuses to fetch from
+    /// 127.0.0.1 itself, as it would in production.
+    /// </summary>
+    public const string FeedHost = "feeds.sandbox.test";
+
+    /// <summary>The sample feed's address, as an editor gives it to /addfeed.</summary>
+    public Uri FeedUrl => new UriBuilder(Url) { Host = FeedHost, Path = "/feed.xml" }.Uri;
 
     private static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host}";
 

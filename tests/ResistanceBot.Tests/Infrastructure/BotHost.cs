@@ -48,6 +48,9 @@ internal sealed class BotHost : IAsyncDisposable
         $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
         .. TestVault.Settings,
         "--Http:Urls=http://127.0.0.1:0",
+        // Test web servers stand in for public sites under a name; the bot allows that only in the Testing environment.
+        "--environment=Testing",
+        $"--Articles:TestHosts:{TestWebServer.PublicName}=127.0.0.1",
         // Notices of new tips at once, not at a random moment within half an hour (NoticeBatcherTests checks the delay).
         "--Tips:NoticeDelayMinutes=0",
         // Twelve hours away, so that the daily release (or its catch-up after a start) never runs inside a test.

@@ -49,7 +49,17 @@ public sealed class TestWebServer : IAsyncDisposable
         return server;
     }
 
-    public Uri Url(string path) => new(BaseUrl, path);
+    /// <summary>
+    /// The name under which the bot sees this server as a public site: <see cref="BotHost.DefaultSettings"/> maps it to
+    /// 127.0.0.1 (Articles:TestHosts). The bot refuses 127.0.0.1 itself, as in production.
+    /// </summary>
+    public const string PublicName = "news.test";
+
+    /// <summary>An address of this server as the bot should be given it (see <see cref="PublicName"/>).</summary>
+    public Uri Url(string path) => new(new UriBuilder(BaseUrl) { Host = PublicName }.Uri, path);
+
+    /// <summary>An address on 127.0.0.1 itself, which the bot must refuse.</summary>
+    public Uri LoopbackUrl(string path) => new(BaseUrl, path);
 
     public void Route(string path, Func<HttpContext, Task> handler) => _routes[path] = handler;
 

@@ -96,7 +96,7 @@ public sealed partial class SandboxBrowserTests
 
         // The editor follows the sandbox's sample feed, picks the reader report and an article, and publishes, confirming
         // with the button.
-        Type(driver, "editor", "/addfeed " + new Uri(sandbox.PageUrl, "feed.xml"));
+        Type(driver, "editor", "/addfeed " + sandbox.FeedUrl);
         WaitForText(driver, "editor", "Following feed #1: Sandbox Strike Watch. New candidates: 3.");
         Type(driver, "editor", "/candidates");
         WaitForText(driver, "editor", "🗣");

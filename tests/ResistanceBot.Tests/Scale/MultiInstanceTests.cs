@@ -63,7 +63,7 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         var hooks = ports.Select(p => new Uri($"http://127.0.0.1:{p}/telegram/webhook")).ToList();
         await using var balancer = await LoadBalancerAsync(hooks);
         string[] Settings(int port) => BotHost.DefaultSettings(emulator, db,
-            "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={balancer.Url("/telegram/webhook")}", $"--Telegram:WebhookSecret={Secret}", $"--Http:Urls=http://127.0.0.1:{port}");
+            "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={balancer.LoopbackUrl("/telegram/webhook")}", $"--Telegram:WebhookSecret={Secret}", $"--Http:Urls=http://127.0.0.1:{port}");
         await using var a = await BotHost.StartAsync(emulator, Settings(ports[0]), database: db);
         await using var b = await BotHost.StartAsync(emulator, Settings(ports[1]), database: db);
         var user = emulator.User(61001, "Reader");
@@ -107,7 +107,7 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         var hooks = ports.Select(p => new Uri($"http://127.0.0.1:{p}/telegram/webhook")).ToList();
         await using var balancer = await LoadBalancerAsync(hooks);
         var settings = ports.Select(port => BotHost.DefaultSettings(emulator, db,
-            "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={balancer.Url("/telegram/webhook")}", $"--Telegram:WebhookSecret={Secret}",
+            "--Telegram:Mode=Webhook", $"--Telegram:WebhookUrl={balancer.LoopbackUrl("/telegram/webhook")}", $"--Telegram:WebhookSecret={Secret}",
             $"--Http:Urls=http://127.0.0.1:{port}", $"--Staff:AdminIds:0={EditorId}",
             "--Delivery:MessagesPerSecond=150", $"--Delivery:Parallelism={Parallelism}")).ToList();
         // Both instances share one database, so they must share its keys too.

@@ -147,7 +147,7 @@ function render(state) {
   if (!panes.size) {
     for (const p of state.people) pane(p.chat, p.name, p.role + " · " + p.language, p.key, false);
     pane(state.group.chat, state.group.title, "moderators' group", state.group.presser, true);
-    document.querySelector(".feed").textContent = "/addfeed " + location.origin + "/feed.xml";
+    document.querySelector(".feed").textContent = "/addfeed http://feeds.sandbox.test:" + location.port + "/feed.xml";
   }
   for (const p of state.people) draw(panes.get(String(p.chat)), p.chat, p.messages, p.key);
   draw(panes.get(String(state.group.chat)), state.group.chat, state.group.messages, state.group.presser);
