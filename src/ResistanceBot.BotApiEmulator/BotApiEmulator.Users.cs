@@ -66,6 +66,22 @@ public sealed partial class BotApiEmulator
         return id;
     }
 
+    /// <summary>A channel the bot may post to (channel ids are -100 followed by digits).</summary>
+    public long CreateChannel(long id, string title)
+    {
+        if (id > -1_000_000_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), "Channel ids are -100 followed by the channel's number.");
+        }
+
+        lock (_gate)
+        {
+            _chats[id] = new ChatState(id, "channel", null, title);
+        }
+
+        return id;
+    }
+
     /// <summary>Every message in a chat, both directions, deleted ones marked.</summary>
     public IReadOnlyList<ChatMessage> Messages(long chatId)
     {

@@ -61,6 +61,14 @@ internal sealed class Article
     public int? PickOrder { get; set; }
 
     public int? EditionId { get; set; }
+
+    /// <summary>The article's readable text in <see cref="Articles.FullText"/>'s stored form; null until found or pasted.</summary>
+    public string? FullText { get; set; }
+
+    public FullTextStatus FullTextStatus { get; set; }
+
+    /// <summary>The editors' topics for this item (<see cref="Topic.Key"/>s), space-separated and sorted; empty for none.</summary>
+    public string Topics { get; set; } = "";
 }
 
 internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
@@ -78,6 +86,9 @@ internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
         builder.Property(a => a.Source).HasMaxLength(ArticleLimits.Source);
         builder.Property(a => a.Language).HasMaxLength(16);
         builder.Property(a => a.Summary).HasMaxLength(ArticleLimits.Summary + 8);
+        builder.Property(a => a.FullText).HasMaxLength(Articles.FullText.MaxLength * 2);
+        builder.Property(a => a.FullTextStatus).HasConversion<string>().HasMaxLength(16);
+        builder.Property(a => a.Topics).HasMaxLength(ArticleLimits.Topics);
         builder.HasIndex(a => a.UrlKey).IsUnique();
         builder.HasIndex(a => new { a.FeedId, a.GuidKey });
         builder.HasIndex(a => new { a.State, a.FoundAt });
@@ -90,6 +101,7 @@ internal static class ArticleLimits
     public const int Title = 300;
     public const int Source = 100;
     public const int Summary = 600;
+    public const int Topics = 200;
 }
 
 /// <summary>A feed editors follow; polled on its own interval with conditional GET, backing off while it fails.</summary>
@@ -114,6 +126,12 @@ internal sealed class Feed
     public string? LastError { get; set; }
 
     public DateTime? LastSuccessAt { get; set; }
+
+    /// <summary>When the current run of failures began; null while the feed works.</summary>
+    public DateTime? FailingSince { get; set; }
+
+    /// <summary>Whether editors were told of the current run of failures (once, after a day).</summary>
+    public bool FailureNoticeSent { get; set; }
 
     public long AddedBy { get; set; }
 

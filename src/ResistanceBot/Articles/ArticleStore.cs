@@ -79,6 +79,8 @@ internal sealed class ArticleStore(IOptions<ArticlesOptions> options, TimeProvid
             Language = Language(page.Language),
             Summary = PlainText.Cut(page.Description, ArticleLimits.Summary),
             FoundAt = time.GetUtcNow().UtcDateTime,
+            FullText = page.FullText,
+            FullTextStatus = page.FullText is null ? FullTextStatus.NotFound : FullTextStatus.Found,
         };
         db.Articles.Add(article);
         await db.SaveChangesAsync(ct);

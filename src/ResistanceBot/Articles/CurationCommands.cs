@@ -36,6 +36,10 @@ internal static class ArticlesFeature
         services.AddSingleton<FeedService>();
         services.AddSingleton<PageReader>();
         services.AddHostedService<FeedPoller>();
+        services.AddSingleton<FullTextSignal>();
+        services.AddSingleton<FullTextService>();
+        services.AddHostedService<FullTextJob>();
+        services.AddCommand<FullTextCommand>("fulltext", StaffRole.Editor);
         services.AddCommand<FeedsCommand>("feeds", StaffRole.Editor);
         services.AddCommand<AddFeedCommand>("addfeed", StaffRole.Editor);
         services.AddCommand<RemoveFeedCommand>("removefeed", StaffRole.Editor);
@@ -47,6 +51,13 @@ internal static class ArticlesFeature
         services.AddCommand<PickCommand>("unpick", StaffRole.Editor);
         services.AddCommand<PickCommand>("move", StaffRole.Editor);
         services.AddCallback<CandidateButtons>(CandidateButtons.Prefix);
+        services.AddSingleton<FeedFailureNotices>();
+        services.AddCommand<FeedIntervalCommand>("feedinterval", StaffRole.Editor);
+        services.AddCommand<ImportFeedsCommand>("importfeeds", StaffRole.Editor);
+        services.AddConversation<ImportFeedsConversation>(ImportFeedsCommand.State);
+        services.AddCommand<ExportFeedsCommand>("exportfeeds", StaffRole.Editor);
+        services.AddCommand<TagCommand>("tag", StaffRole.Editor);
+        services.AddCommand<TopicsCommand>("topics", StaffRole.Editor);
         return services;
     }
 
@@ -259,9 +270,18 @@ internal sealed class CandidatesCommand : ICommandHandler
     }
 
     private static string Line(Article article) =>
-        $"#{article.Id} " + (article.Kind == CandidateKind.ReaderReport ? "🗣 " : "")
+        $"#{article.Id} " + (article.Kind == CandidateKind.ReaderReport ? "🗣 " : FullTextMark(article.FullTextStatus))
         + Html.Escape(PlainText.Cut(article.Kind == CandidateKind.ReaderReport ? article.Summary : article.Title, 80))
-        + (article.Source is { } source ? " — <i>" + Html.Escape(PlainText.Cut(source, 40)) + "</i>" : "");
+        + (article.Source is { } source ? " — <i>" + Html.Escape(PlainText.Cut(source, 40)) + "</i>" : "")
+        + (article.Topics.Length > 0 ? " · " + Html.Escape(article.Topics.Replace(' ', ',')) : "");
+
+    /// <summary>Whether readers can read the article in Telegram: 📖 its text is found or pasted, ⏳ still looked for, ∅ none.</summary>
+    internal static string FullTextMark(FullTextStatus status) => status switch
+    {
+        FullTextStatus.Found or FullTextStatus.Pasted => "📖 ",
+        FullTextStatus.Pending => "⏳ ",
+        _ => "∅ ",
+    };
 }
 
 /// <summary>/pick N, /drop N, /unpick N, /move N POSITION: the editor shapes the next edition.</summary>

@@ -8,7 +8,8 @@ namespace ResistanceBot.Articles;
 
 internal sealed record FeedItem(string? Guid, Uri? Url, string Title, string Summary, DateTimeOffset? Published);
 
-internal sealed record ParsedFeed(string? Title, string? Language, IReadOnlyList<FeedItem> Items);
+/// <summary>A feed as read; <c>Ttl</c> is RSS's &lt;ttl&gt;: how long the publisher asks readers to wait between polls.</summary>
+internal sealed record ParsedFeed(string? Title, string? Language, IReadOnlyList<FeedItem> Items, TimeSpan? Ttl = null);
 
 /// <summary>Why a feed could not be read, in words an editor can act on; shown in /feeds.</summary>
 internal sealed class FeedFormatException(string message) : Exception(message);
@@ -158,7 +159,7 @@ internal static class FeedParser
             items.Add(new FeedItem(item.Id, url, PlainText.FromHtml(item.Title?.Text), PlainText.FromHtml(summaryHtml), published));
         }
 
-        return new ParsedFeed(PlainText.FromHtml(feed.Title?.Text), feed.Language, items);
+        return new ParsedFeed(PlainText.FromHtml(feed.Title?.Text), feed.Language, items, Ttl(feed));
     }
 
     private static ParsedFeed FromRdf(XDocument document, Uri feedUrl, DateTimeOffset now)
@@ -173,6 +174,23 @@ internal static class FeedParser
             FeedDates.Parse((string?)item.Element(dc + "date"), now)))
             .ToList();
         return new ParsedFeed(PlainText.FromHtml((string?)channel?.Element(rss + "title")), (string?)channel?.Element(dc + "language"), items);
+    }
+
+    /// <summary>RSS 2.0's &lt;ttl&gt; (minutes), which the syndication reader keeps as an unknown element; null when absent or unreadable.</summary>
+    private static TimeSpan? Ttl(SyndicationFeed feed)
+    {
+        var ttl = feed.ElementExtensions.FirstOrDefault(e => e.OuterName == "ttl" && string.IsNullOrEmpty(e.OuterNamespace));
+        try
+        {
+            using var reader = ttl?.GetReader();
+            return reader is not null && int.TryParse(reader.ReadElementContentAsString().Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minutes) && minutes > 0
+                ? TimeSpan.FromMinutes(minutes)
+                : null;
+        }
+        catch (XmlException)
+        {
+            return null;
+        }
     }
 
     private static string Truncate(string name) => name.Length > 30 ? name[..30] : name;

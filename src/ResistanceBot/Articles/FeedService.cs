@@ -8,6 +8,8 @@ namespace ResistanceBot.Articles;
 internal sealed partial class FeedService(
     WebFetcher fetcher,
     ArticleStore store,
+    FullTextSignal fullText,
+    FeedFailureNotices notices,
     IOptions<ArticlesOptions> options,
     Hosting.BotMetrics metrics,
     TimeProvider time,
@@ -15,18 +17,23 @@ internal sealed partial class FeedService(
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(6);
 
+    /// <summary>Editors hear of a failing feed once it has failed without a break for this long, not at each failed poll.</summary>
+    public static readonly TimeSpan NoticeAfter = TimeSpan.FromHours(24);
+
     public sealed record PollOutcome(bool Ok, int Added, string? Error);
 
     public async Task<PollOutcome> PollAsync(BotDbContext db, Feed feed, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         PollOutcome outcome;
+        TimeSpan? ttl = null, maxAge = null;
         try
         {
             var result = await fetcher.GetAsync(new Uri(feed.Url), feed.ETag, feed.LastModified, ct);
             switch (result)
             {
-                case FetchResult.NotModified:
+                case FetchResult.NotModified notModified:
+                    maxAge = notModified.MaxAge;
                     outcome = new PollOutcome(true, 0, null);
                     break;
                 case FetchResult.Fetched fetched:
@@ -34,6 +41,7 @@ internal sealed partial class FeedService(
                     feed.Title ??= parsed.Title is { Length: > 0 } title ? PlainText.Cut(title, ArticleLimits.Source) : null;
                     feed.ETag = fetched.ETag;
                     feed.LastModified = fetched.LastModified;
+                    (ttl, maxAge) = (parsed.Ttl, fetched.MaxAge);
                     outcome = new PollOutcome(true, await store.IngestAsync(db, feed, parsed, ct), null);
                     break;
                 case FetchResult.Failed failed:
@@ -52,10 +60,17 @@ internal sealed partial class FeedService(
         metrics.FeedPolled(outcome.Ok);
         if (outcome.Ok)
         {
+            if (feed.FailureNoticeSent)
+            {
+                await notices.RecoveredAsync(db, feed, ct);
+            }
+
             feed.Failures = 0;
             feed.LastError = null;
+            feed.FailingSince = null;
+            feed.FailureNoticeSent = false;
             feed.LastSuccessAt = now.UtcDateTime;
-            feed.NextPollAt = now.UtcDateTime.AddMinutes(feed.IntervalMinutes);
+            feed.NextPollAt = now.UtcDateTime.Add(PollSchedule.Next(feed.IntervalMinutes, ttl, maxAge));
             LogPolled(logger, feed.Id, outcome.Added);
         }
         else
@@ -64,10 +79,21 @@ internal sealed partial class FeedService(
             feed.LastError = PlainText.Cut(outcome.Error ?? "failed", 300);
             var backoff = TimeSpan.FromMinutes(feed.IntervalMinutes * Math.Pow(2, Math.Min(feed.Failures, 8)) / 2);
             feed.NextPollAt = now.UtcDateTime.Add(backoff < MaxBackoff ? backoff : MaxBackoff);
+            feed.FailingSince ??= now.UtcDateTime;
             LogFailed(logger, feed.Id, feed.Failures, feed.LastError);
+            if (!feed.FailureNoticeSent && now.UtcDateTime - feed.FailingSince >= NoticeAfter)
+            {
+                await notices.FailingAsync(db, feed, ct);
+                feed.FailureNoticeSent = true;
+            }
         }
 
         await db.SaveChangesAsync(ct);
+        if (outcome.Added > 0)
+        {
+            fullText.Wake();
+        }
+
         return outcome;
     }
 
@@ -101,6 +127,30 @@ internal sealed partial class FeedService(
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Polling feed {FeedId} crashed; it is retried later")]
     private static partial void LogCrashed(ILogger logger, int feedId, Exception exception);
+}
+
+/// <summary>Tells editors, through the outbox, that a feed has failed for a day without a break, and later that it works again.</summary>
+internal sealed class FeedFailureNotices(Delivery.Outbox outbox, Delivery.OutboxSignal signal, Staff.StaffDirectory staff, Localization.Localizer strings)
+{
+    public Task FailingAsync(BotDbContext db, Feed feed, CancellationToken ct) =>
+        NotifyAsync(db, language => strings.Format(language, "feeds.notice.failing", feed.Id, PlainText.Cut(feed.Title ?? feed.Url, 60), feed.Failures, feed.LastError), ct);
+
+    public Task RecoveredAsync(BotDbContext db, Feed feed, CancellationToken ct) =>
+        NotifyAsync(db, language => strings.Format(language, "feeds.notice.recovered", feed.Id, PlainText.Cut(feed.Title ?? feed.Url, 60)), ct);
+
+    private async Task NotifyAsync(BotDbContext db, Func<string, string> text, CancellationToken ct)
+    {
+        foreach (var (userId, role, _) in await staff.ListAsync(db, ct))
+        {
+            if (Staff.StaffRoles.Allows(role, Staff.StaffRole.Editor))
+            {
+                await outbox.EnqueueMessageAsync(db, userId, text(await staff.LanguageOfAsync(db, userId, ct)), ct: ct);
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        signal.Wake();
+    }
 }
 
 /// <summary>Looks for due feeds every 30 seconds.</summary>

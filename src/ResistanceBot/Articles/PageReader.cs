@@ -4,7 +4,8 @@ using AngleSharp.Html.Parser;
 
 namespace ResistanceBot.Articles;
 
-internal sealed record PageMetadata(Uri Url, string Title, string Description, string SiteName, string? Language, DateTimeOffset? Published);
+/// <summary>What a page says of itself, and its readable text (<c>FullText</c>, null when it holds none).</summary>
+internal sealed record PageMetadata(Uri Url, string Title, string Description, string SiteName, string? Language, DateTimeOffset? Published, string? FullText = null);
 
 /// <summary>Reads what /add needs from a web page: Open Graph first, then &lt;title&gt; and meta description, then the article's own text.</summary>
 internal sealed class PageReader(WebFetcher fetcher, TimeProvider time)
@@ -37,6 +38,21 @@ internal sealed class PageReader(WebFetcher fetcher, TimeProvider time)
 
     internal static PageMetadata Parse(byte[] content, string? charset, Uri url, DateTimeOffset now)
     {
+        var html = Decode(content, charset);
+        using var document = Parser.ParseDocument(html);
+        var canonical = CanonicalUrl.Normalize(Meta(document, "og:url"), url)
+            ?? CanonicalUrl.Normalize(document.QuerySelector("link[rel=canonical]")?.GetAttribute("href"), url)
+            ?? CanonicalUrl.Normalize(url.AbsoluteUri)!;
+        var title = First(Meta(document, "og:title"), Meta(document, "twitter:title"), document.Title, document.QuerySelector("h1")?.TextContent) ?? canonical.Host;
+        var description = First(Meta(document, "og:description"), Meta(document, "description"), Meta(document, "twitter:description"), BodyText(document)) ?? "";
+        var site = First(Meta(document, "og:site_name"), Meta(document, "application-name")) ?? canonical.Host;
+        var published = FeedDates.Parse(Meta(document, "article:published_time") ?? document.QuerySelector("time[datetime]")?.GetAttribute("datetime"), now);
+        return new PageMetadata(canonical, title, description, site, document.DocumentElement.GetAttribute("lang"), published, FullText.Extract(html, url));
+    }
+
+    /// <summary>The page's bytes as text, in the charset its server named (UTF-8, the web's default, otherwise).</summary>
+    internal static string Decode(byte[] content, string? charset)
+    {
         var encoding = Encoding.UTF8;
         if (charset is not null)
         {
@@ -50,15 +66,7 @@ internal sealed class PageReader(WebFetcher fetcher, TimeProvider time)
             }
         }
 
-        using var document = Parser.ParseDocument(encoding.GetString(content));
-        var canonical = CanonicalUrl.Normalize(Meta(document, "og:url"), url)
-            ?? CanonicalUrl.Normalize(document.QuerySelector("link[rel=canonical]")?.GetAttribute("href"), url)
-            ?? CanonicalUrl.Normalize(url.AbsoluteUri)!;
-        var title = First(Meta(document, "og:title"), Meta(document, "twitter:title"), document.Title, document.QuerySelector("h1")?.TextContent) ?? canonical.Host;
-        var description = First(Meta(document, "og:description"), Meta(document, "description"), Meta(document, "twitter:description"), BodyText(document)) ?? "";
-        var site = First(Meta(document, "og:site_name"), Meta(document, "application-name")) ?? canonical.Host;
-        var published = FeedDates.Parse(Meta(document, "article:published_time") ?? document.QuerySelector("time[datetime]")?.GetAttribute("datetime"), now);
-        return new PageMetadata(canonical, title, description, site, document.DocumentElement.GetAttribute("lang"), published);
+        return encoding.GetString(content);
     }
 
     private static string? Meta(IDocument document, string name) =>

@@ -117,8 +117,11 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
         }, ct);
 
     /// <summary>Removes the buttons under a message.</summary>
-    public Task<SendOutcome> EditReplyMarkupAsync(long chatId, int messageId, CancellationToken ct = default) =>
-        SendAsync(chatId, "editMessageReplyMarkup", async c => (await bot.EditMessageReplyMarkup(chatId, messageId, cancellationToken: c)).Id, ct, limited: false);
+    public Task<SendOutcome> EditReplyMarkupAsync(long chatId, int messageId, CancellationToken ct = default) => EditReplyMarkupAsync(chatId, messageId, null, ct);
+
+    /// <summary>Replaces the buttons under a message (none when <paramref name="markup"/> is null).</summary>
+    public Task<SendOutcome> EditReplyMarkupAsync(long chatId, int messageId, InlineKeyboardMarkup? markup, CancellationToken ct = default) =>
+        SendAsync(chatId, "editMessageReplyMarkup", async c => (await bot.EditMessageReplyMarkup(chatId, messageId, markup, cancellationToken: c)).Id, ct, limited: false);
 
     public Task<SendOutcome> DeleteAsync(long chatId, IReadOnlyCollection<int> messageIds, CancellationToken ct = default) =>
         SendAsync(chatId, "deleteMessages", async c =>

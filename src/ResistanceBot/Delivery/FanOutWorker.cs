@@ -32,12 +32,12 @@ internal sealed partial class FanOutWorker(
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PartSpacing = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<(int Edition, string Language, int Index), string> _parts = [];
+    private readonly Dictionary<(int Edition, string Language, int Variant, int Index), (string Html, string? Markup)> _parts = [];
 
     /// <summary>Where the current sweep of the outbox has got to (keyset paging by id).</summary>
     private long _cursor;
 
-    internal sealed record Row(long Id, int? EditionId, int PartIndex, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup, int? Edit, int? DeleteAfterMinutes);
+    internal sealed record Row(long Id, int? EditionId, int PartIndex, int Variant, int? ReaderId, string? Language, byte[]? ChatSeal, byte[]? HtmlSeal, byte[]? ReaderChatSeal, int Attempts, string? Markup, int? Edit, int? DeleteAfterMinutes);
 
     /// <summary>Only the leading instance sends; when another takes over, it releases what this one had claimed.</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeadingAsync(DrainAsync, stoppingToken);
@@ -192,13 +192,13 @@ internal sealed partial class FanOutWorker(
             join r in db.Readers on o.ReaderId equals r.Id into readers
             from r in readers.DefaultIfEmpty()
             orderby o.Id
-            select new Row(o.Id, o.EditionId, o.PartIndex, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup, o.EditMessageId, o.DeleteAfterMinutes))
+            select new Row(o.Id, o.EditionId, o.PartIndex, o.Variant, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup, o.EditMessageId, o.DeleteAfterMinutes))
         .AsNoTracking()
         .ToListAsync(ct);
 
     private async Task LoadPartsAsync(BotDbContext db, List<Row> batch, CancellationToken ct)
     {
-        var missing = batch.Where(r => r.EditionId is { } e && !_parts.ContainsKey((e, r.Language!, r.PartIndex))).Select(r => r.EditionId!.Value).Distinct().ToList();
+        var missing = batch.Where(r => r.EditionId is { } e && !_parts.ContainsKey((e, r.Language!, r.Variant, r.PartIndex))).Select(r => r.EditionId!.Value).Distinct().ToList();
         if (missing.Count == 0)
         {
             return;
@@ -211,7 +211,7 @@ internal sealed partial class FanOutWorker(
 
         foreach (var part in await db.EditionParts.AsNoTracking().Where(p => missing.Contains(p.EditionId)).ToListAsync(ct))
         {
-            _parts[(part.EditionId, part.Language, part.Index)] = part.Html;
+            _parts[(part.EditionId, part.Language, part.Variant, part.Index)] = (part.Html, part.ReplyMarkup);
         }
     }
 
@@ -219,6 +219,7 @@ internal sealed partial class FanOutWorker(
     {
         long chatId;
         string html;
+        var markupJson = row.Markup;
         try
         {
             if (row.EditionId is { } edition)
@@ -229,10 +230,12 @@ internal sealed partial class FanOutWorker(
                 }
 
                 chatId = sealer.OpenInt64(row.ReaderChatSeal, Purposes.SubscriberChat);
-                if (!_parts.TryGetValue((edition, row.Language!, row.PartIndex), out html!))
+                if (!_parts.TryGetValue((edition, row.Language!, row.Variant, row.PartIndex), out var part))
                 {
                     return new SendOutcome(SendStatus.Rejected, Error: "the edition part is missing");
                 }
+
+                (html, markupJson) = part;
             }
             else if (Aead.Header(row.ChatSeal) is (1, _))
             {
@@ -256,7 +259,7 @@ internal sealed partial class FanOutWorker(
         }
 
         // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
-        var markup = row.Markup is null ? null : System.Text.Json.JsonSerializer.Deserialize<global::Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup>(row.Markup, global::Telegram.Bot.JsonBotAPI.Options);
+        var markup = markupJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<global::Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup>(markupJson, global::Telegram.Bot.JsonBotAPI.Options);
         var outcome = row.Edit is { } edit
             ? await sender.EditTextAsync(chatId, edit, html, markup, ct)
             : await sender.SendTextAsync(chatId, html, markup, perChatPaced: row.EditionId is not null, ct: ct);

@@ -18,39 +18,43 @@ internal sealed class Outbox(ErasableKeys keys, IOptions<DigestOptions> digest, 
 
     /// <summary>
     /// One row per edition part and subscriber, written by the database itself (INSERT … SELECT per group of readers who share a
-    /// time zone and hour): 100,000 subscribers cost a few statements, not 100,000 tracked entities. Part of the caller's transaction.
+    /// time zone, hour and choice of topics): 100,000 subscribers cost a few statements, not 100,000 tracked entities. Each
+    /// reader gets the parts of the variant <paramref name="variants"/> gives their topics (0, the whole edition, otherwise).
+    /// Part of the caller's transaction.
     /// </summary>
     /// <returns>(readers due at once, readers due later at their chosen hours)</returns>
-    public async Task<(int Now, int Later)> EnqueueEditionAsync(BotDbContext db, Edition edition, CancellationToken ct)
+    public async Task<(int Now, int Later)> EnqueueEditionAsync(BotDbContext db, Edition edition, IReadOnlyDictionary<string, int> variants, CancellationToken ct)
     {
         var released = new DateTimeOffset(DateTime.SpecifyKind(edition.ReleasedAt, DateTimeKind.Utc));
         var languages = edition.Parts.Select(p => p.Language).Distinct().ToList();
         var groups = await db.Readers.AsNoTracking().Where(r => r.SealedChatId != null)
-            .GroupBy(r => new { r.TimeZone, r.DigestHour })
-            .Select(g => new { g.Key.TimeZone, g.Key.DigestHour, Count = g.Count() })
+            .GroupBy(r => new { r.TimeZone, r.DigestHour, r.Topics })
+            .Select(g => new { g.Key.TimeZone, g.Key.DigestHour, g.Key.Topics, Count = g.Count() })
             .ToListAsync(ct);
         var (now, later) = (0, 0);
         foreach (var group in groups)
         {
             var due = DeliverySchedule.DueAt(released, group.DigestHour, TimeZones.Find(group.TimeZone) ?? digest.Value.Zone).UtcDateTime;
-            var parameters = new List<object> { edition.Id, due, Localization.Localizer.Default };
+            var variant = variants.GetValueOrDefault(group.Topics ?? "", 0);
+            var parameters = new List<object> { edition.Id, due, Localization.Localizer.Default, variant, group.Topics ?? "" };
+            string P(int i) => "{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}";
             // Readers in a language the edition lacks get the default language; NULL settings are matched with IS NULL.
-            var languageList = string.Join(", ", languages.Select((_, i) => "{" + (i + 3).ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"));
+            var languageList = string.Join(", ", languages.Select((_, i) => P(i + parameters.Count)));
             var sql = new StringBuilder("""
-                INSERT INTO "outbox" ("EditionId", "PartIndex", "ReaderId", "Language", "NotBefore", "State", "Attempts")
-                SELECT p."EditionId", p."Index", r."Id", p."Language", {1}, 'Pending', 0
+                INSERT INTO "outbox" ("EditionId", "PartIndex", "ReaderId", "Language", "Variant", "NotBefore", "State", "Attempts")
+                SELECT p."EditionId", p."Index", r."Id", p."Language", p."Variant", {1}, 'Pending', 0
                 FROM "readers" AS r
-                JOIN "edition_parts" AS p ON p."EditionId" = {0}
+                JOIN "edition_parts" AS p ON p."EditionId" = {0} AND p."Variant" = {3}
                 """).Append(" AND p.\"Language\" = CASE WHEN r.\"Language\" IN (").Append(languageList).Append(") THEN r.\"Language\" ELSE {2} END")
-                .Append(" WHERE r.\"SealedChatId\" IS NOT NULL");
+                .Append(" WHERE r.\"SealedChatId\" IS NOT NULL AND r.\"Topics\" = {4}");
             parameters.AddRange(languages);
-            sql.Append(group.TimeZone is null ? " AND r.\"TimeZone\" IS NULL" : " AND r.\"TimeZone\" = {" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}");
+            sql.Append(group.TimeZone is null ? " AND r.\"TimeZone\" IS NULL" : " AND r.\"TimeZone\" = " + P(parameters.Count));
             if (group.TimeZone is not null)
             {
                 parameters.Add(group.TimeZone);
             }
 
-            sql.Append(group.DigestHour is null ? " AND r.\"DigestHour\" IS NULL" : " AND r.\"DigestHour\" = {" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}");
+            sql.Append(group.DigestHour is null ? " AND r.\"DigestHour\" IS NULL" : " AND r.\"DigestHour\" = " + P(parameters.Count));
             if (group.DigestHour is not null)
             {
                 parameters.Add(group.DigestHour);
@@ -75,9 +79,18 @@ internal sealed class Outbox(ErasableKeys keys, IOptions<DigestOptions> digest, 
     /// and the row deleted as soon as it is sent or given up, so that no lasting row says who was written to, or when.
     /// </summary>
     public async Task<OutboxMessage> EnqueueMessageAsync(
-        BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null, int? edit = null, TimeSpan? deleteAfter = null, CancellationToken ct = default)
+        BotDbContext db, long chatId, string html, InlineKeyboardMarkup? markup = null, int? edit = null, TimeSpan? deleteAfter = null, CancellationToken ct = default) =>
+        EnqueueMessage(db, await SealingKeyAsync(ct), chatId, html, markup, edit, deleteAfter);
+
+    /// <summary>
+    /// The key one-off rows are sealed under. A caller inside a transaction takes it first: on SQLite, reading or making the
+    /// day's key from another connection would wait for that very transaction.
+    /// </summary>
+    public ValueTask<PeriodKey> SealingKeyAsync(CancellationToken ct) => keys.CurrentAsync(KeyScopes.Daily, ct);
+
+    public OutboxMessage EnqueueMessage(
+        BotDbContext db, PeriodKey key, long chatId, string html, InlineKeyboardMarkup? markup = null, int? edit = null, TimeSpan? deleteAfter = null)
     {
-        var key = await keys.CurrentAsync(KeyScopes.Daily, ct);
         var row = new OutboxMessage
         {
             SealedChatId = key.SealInt64(chatId, OneOffPurpose),

@@ -31,6 +31,9 @@ internal sealed class OutboxMessage
 
     public string? Language { get; set; }
 
+    /// <summary>For edition rows: which selection of the edition's items (<see cref="Digests.EditionPart.Variant"/>).</summary>
+    public int Variant { get; set; }
+
     /// <summary>For one-off messages: the chat id, sealed.</summary>
     public byte[]? SealedChatId { get; set; }
 

@@ -16,6 +16,8 @@ internal static class DigestsFeature
         services.AddSingleton<EditionService>();
         services.AddHostedService<EditionScheduler>();
         services.AddCommand<DigestCommand>("digest");
+        services.AddCallback<ReadHere>(ReadHere.Prefix);
+        services.AddSingleton<ReadHereGuard>();
         services.AddCommand<PreviewCommand>("preview", StaffRole.Editor);
         services.AddCommand<PublishCommand>("publish", StaffRole.Editor);
         services.AddConfirmable<PublishEdition>();
@@ -23,21 +25,24 @@ internal static class DigestsFeature
     }
 }
 
-/// <summary>/digest: the latest edition, in the reader's language.</summary>
-internal sealed class DigestCommand : ICommandHandler
+/// <summary>/digest: the latest edition, in the reader's language, with only the reader's topics, as it was sent to them.</summary>
+internal sealed class DigestCommand(EditionRenderer renderer, IOptions<DigestOptions> options, IOptions<Archive.ArchiveOptions> archive) : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        var edition = await EditionService.LatestAsync(context.Db, ct);
+        var edition = await context.Db.Editions.AsNoTracking().Include(e => e.Items).OrderByDescending(e => e.Number).FirstOrDefaultAsync(ct);
         if (edition is null)
         {
             await context.ReplyAsync(context.T("digest.none"), ct: ct);
             return;
         }
 
-        foreach (var part in edition.Parts.Where(p => p.Language == context.Language).OrderBy(p => p.Index))
+        var items = edition.Items.OrderBy(i => i.Position).ToList();
+        var chosen = items.Where(i => Articles.TopicSets.Reaches(i.Topics, context.Reader?.Topics)).ToList();
+        var parts = renderer.Parts(edition.Number, edition.Date, chosen, context.Language, options.Value.Zone, items.Count - chosen.Count, archive.Value.WebCopy(context.Language, edition.Number));
+        foreach (var part in parts)
         {
-            if (!(await context.ReplyAsync(part.Html, ct: ct)).Ok)
+            if (!(await context.ReplyAsync(part.Html, part.Markup, ct)).Ok)
             {
                 return;
             }
@@ -59,7 +64,7 @@ internal sealed class PreviewCommand(EditionService editions) : ICommandHandler
 
         foreach (var part in parts)
         {
-            if (!(await context.ReplyAsync(part, ct: ct)).Ok)
+            if (!(await context.ReplyAsync(part.Html, part.Markup, ct)).Ok)
             {
                 return;
             }

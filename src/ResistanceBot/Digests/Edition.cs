@@ -45,6 +45,12 @@ internal sealed class EditionItem
     public DateTime? PublishedAt { get; set; }
 
     public string Summary { get; set; } = "";
+
+    /// <summary>The article's readable text as it went out (<see cref="Articles.FullText"/>); null when none was found.</summary>
+    public string? FullText { get; set; }
+
+    /// <summary>The item's topics (<see cref="Articles.TopicSets"/>).</summary>
+    public string Topics { get; set; } = "";
 }
 
 /// <summary>One Telegram message of an edition in one language, ready to send.</summary>
@@ -58,7 +64,16 @@ internal sealed class EditionPart
 
     public int Index { get; set; }
 
+    /// <summary>
+    /// Which selection of the items this part belongs to: 0 is the whole edition; each other number is the items that readers
+    /// of one choice of topics get (see <see cref="EditionVariants"/>).
+    /// </summary>
+    public int Variant { get; set; }
+
     public required string Html { get; set; }
+
+    /// <summary>The "📖 Read here" buttons of the items in this part, as Bot API JSON; null when none has a full text.</summary>
+    public string? ReplyMarkup { get; set; }
 }
 
 internal sealed class EditionConfiguration : IEntityTypeConfiguration<Edition>
@@ -84,6 +99,8 @@ internal sealed class EditionItemConfiguration : IEntityTypeConfiguration<Editio
         builder.Property(i => i.Url).HasMaxLength(2048);
         builder.Property(i => i.Source).HasMaxLength(ArticleLimits.Source);
         builder.Property(i => i.Summary).HasMaxLength(4096);
+        builder.Property(i => i.FullText).HasMaxLength(Articles.FullText.MaxLength * 2);
+        builder.Property(i => i.Topics).HasMaxLength(Articles.ArticleLimits.Topics);
         builder.HasIndex(i => new { i.EditionId, i.Position }).IsUnique();
     }
 }
@@ -96,6 +113,7 @@ internal sealed class EditionPartConfiguration : IEntityTypeConfiguration<Editio
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Language).HasMaxLength(8);
         builder.Property(p => p.Html).HasMaxLength(40_000);
-        builder.HasIndex(p => new { p.EditionId, p.Language, p.Index }).IsUnique();
+        builder.Property(p => p.ReplyMarkup).HasMaxLength(4000);
+        builder.HasIndex(p => new { p.EditionId, p.Language, p.Variant, p.Index }).IsUnique();
     }
 }

@@ -3,7 +3,12 @@ using ResistanceBot.Articles;
 using ResistanceBot.Localization;
 using ResistanceBot.Telegram;
 
+using Telegram.Bot.Types.ReplyMarkups;
+
 namespace ResistanceBot.Digests;
+
+/// <summary>One message of an edition, with its "📖 Read here" buttons.</summary>
+internal sealed record RenderedPart(string Html, InlineKeyboardMarkup? Markup);
 
 /// <summary>
 /// An edition as Telegram messages: a header with the date, then per item the linked title, source and time, and the summary;
@@ -23,35 +28,65 @@ internal sealed class EditionRenderer(Localizer strings)
         ["uk"] = CultureInfo.GetCultureInfo("uk-UA"),
     };
 
-    public IReadOnlyList<string> Render(int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone)
+    public IReadOnlyList<string> Render(int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone) =>
+        Parts(number, date, items, language, zone).Select(p => p.Html).ToList();
+
+    /// <summary>
+    /// The messages of one selection of an edition's items in one language. <paramref name="leftOut"/> items on other topics
+    /// are named in the header; <paramref name="webCopy"/>, when the archive is public, is linked from it. Each part carries a
+    /// "📖" button for each of its items with a full text.
+    /// </summary>
+    public IReadOnlyList<RenderedPart> Parts(
+        int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone, int leftOut = 0, Uri? webCopy = null)
     {
         var culture = Cultures.GetValueOrDefault(language, Cultures[Localizer.Default]);
         var header = new HtmlBuilder().Bold(strings.Get(language, "digest.header")
             .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{1}", date.ToString("d MMMM yyyy", culture), StringComparison.Ordinal)).Line().Line();
+            .Replace("{1}", date.ToString("d MMMM yyyy", culture), StringComparison.Ordinal)).Line();
+        if (webCopy is not null)
+        {
+            header.Anchor(webCopy.AbsoluteUri, strings.Get(language, "digest.web")).Line();
+        }
+
+        if (leftOut > 0)
+        {
+            header.Italic(PlainText.FromHtml(strings.Format(language, "digest.leftout", leftOut))).Line();
+        }
+
+        header.Line();
         var continued = new HtmlBuilder().Bold(strings.Get(language, "digest.continued")
             .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).Line().Line();
 
-        var parts = new List<string>();
+        var parts = new List<RenderedPart>();
         var current = new HtmlBuilder().Append(header);
+        var buttons = new List<InlineKeyboardButton>();
         var itemsInPart = 0;
         for (var i = 0; i < items.Count; i++)
         {
             var block = Item(i + 1, items[i], language, culture, zone);
             if (itemsInPart > 0 && current.PlainLength + block.PlainLength > MaxPartLength)
             {
-                parts.Add(current.ToString());
+                parts.Add(Part(current, buttons));
                 current = new HtmlBuilder().Append(continued);
+                buttons = [];
                 itemsInPart = 0;
             }
 
             current.Append(block);
             itemsInPart++;
+            if (items[i].Kind == CandidateKind.Article && items[i].FullText is { Length: > 0 })
+            {
+                buttons.Add(InlineKeyboardButton.WithCallbackData(
+                    "📖 " + (i + 1).ToString(CultureInfo.InvariantCulture), ReadHere.Data(number, items[i].Position)));
+            }
         }
 
-        parts.Add(current.ToString());
+        parts.Add(Part(current, buttons));
         return parts;
     }
+
+    private static RenderedPart Part(HtmlBuilder html, List<InlineKeyboardButton> buttons) =>
+        new(html.ToString(), buttons.Count == 0 ? null : new InlineKeyboardMarkup(buttons.Chunk(5).Select(r => (IEnumerable<InlineKeyboardButton>)r)));
 
     private HtmlBuilder Item(int position, EditionItem item, string language, CultureInfo culture, TimeZoneInfo zone)
     {

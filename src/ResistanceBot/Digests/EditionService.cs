@@ -14,6 +14,7 @@ internal sealed record Release(Edition Edition, int DueNow, int DueLater);
 internal sealed partial class EditionService(
     EditionRenderer renderer,
     Outbox outbox,
+    IOptions<Archive.ArchiveOptions> archive,
     OutboxSignal signal,
     IOptions<DigestOptions> options,
     TimeProvider time,
@@ -24,7 +25,7 @@ internal sealed partial class EditionService(
         db.Articles.Where(a => a.State == CandidateState.Picked).OrderBy(a => a.PickOrder).ThenBy(a => a.Id).ToListAsync(ct);
 
     /// <summary>The next edition exactly as subscribers will see it, or nothing when nothing is picked.</summary>
-    public async Task<IReadOnlyList<string>> PreviewAsync(BotDbContext db, string language, CancellationToken ct)
+    public async Task<IReadOnlyList<RenderedPart>> PreviewAsync(BotDbContext db, string language, CancellationToken ct)
     {
         var picked = await PickedAsync(db, ct);
         if (picked.Count == 0)
@@ -33,7 +34,7 @@ internal sealed partial class EditionService(
         }
 
         var number = (await db.Editions.MaxAsync(e => (int?)e.Number, ct) ?? 0) + 1;
-        return renderer.Render(number, Today(), picked.Select(Snapshot).ToList(), language, options.Value.Zone);
+        return renderer.Parts(number, Today(), picked.Select(Snapshot).ToList(), language, options.Value.Zone, webCopy: archive.Value.WebCopy(language, number));
     }
 
     /// <summary>
@@ -42,6 +43,7 @@ internal sealed partial class EditionService(
     /// </summary>
     public async Task<Release?> ReleaseAsync(BotDbContext db, long? releasedBy, CancellationToken ct)
     {
+        var channelKey = options.Value.ChannelId is null ? null : await outbox.SealingKeyAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (db is PostgresBotDbContext)
         {
@@ -64,10 +66,23 @@ internal sealed partial class EditionService(
             ReleasedBy = releasedBy,
             Items = picked.Select(Snapshot).ToList(),
         };
-        foreach (var (language, _) in Localizer.Languages)
+        // One rendering per choice of topics that some subscriber made, not per subscriber: the fan-out's cost stays flat.
+        var readerSets = await db.Readers.AsNoTracking().Where(r => r.SealedChatId != null && r.Topics != "").Select(r => r.Topics).Distinct().ToListAsync(ct);
+        var plan = EditionVariants.Plan(edition.Items, readerSets);
+        foreach (var variant in plan.Variants)
         {
-            var parts = renderer.Render(edition.Number, edition.Date, edition.Items, language, options.Value.Zone);
-            edition.Parts.AddRange(parts.Select((html, index) => new EditionPart { Language = language, Index = index, Html = html }));
+            foreach (var (language, _) in Localizer.Languages)
+            {
+                var parts = renderer.Parts(edition.Number, edition.Date, variant.Items, language, options.Value.Zone, variant.LeftOut, archive.Value.WebCopy(language, edition.Number));
+                edition.Parts.AddRange(parts.Select((part, index) => new EditionPart
+                {
+                    Language = language,
+                    Variant = variant.Number,
+                    Index = index,
+                    Html = part.Html,
+                    ReplyMarkup = part.Markup is null ? null : System.Text.Json.JsonSerializer.Serialize(part.Markup, global::Telegram.Bot.JsonBotAPI.Options),
+                }));
+            }
         }
 
         db.Editions.Add(edition);
@@ -80,11 +95,34 @@ internal sealed partial class EditionService(
         }
 
         await db.SaveChangesAsync(ct);
-        var (dueNow, dueLater) = await outbox.EnqueueEditionAsync(db, edition, ct);
+        var (dueNow, dueLater) = await outbox.EnqueueEditionAsync(db, edition, plan.ByReaderSet, ct);
+        await PostToChannelAsync(db, edition, channelKey, ct);
         await transaction.CommitAsync(ct);
         signal.Wake();
         LogReleased(logger, edition.Number, edition.Items.Count, releasedBy is null ? "schedule" : "an editor", dueNow + dueLater);
         return new Release(edition, dueNow, dueLater);
+    }
+
+    /// <summary>
+    /// With <c>Digest:ChannelId</c> set, the whole edition goes to that channel too, in <c>Digest:ChannelLanguage</c>, through the
+    /// outbox and the same sender as everything else (the group limit, 429 handling). Parts are a few seconds apart so that they
+    /// arrive in order. No "📖" buttons: a channel's readers are not the bot's chats; the web copy's link is in the header.
+    /// </summary>
+    private async Task PostToChannelAsync(BotDbContext db, Edition edition, Privacy.PeriodKey? key, CancellationToken ct)
+    {
+        if (options.Value.ChannelId is not { } channel || key is null)
+        {
+            return;
+        }
+
+        var language = Localizer.IsSupported(options.Value.ChannelLanguage) ? options.Value.ChannelLanguage : Localizer.Default;
+        foreach (var part in edition.Parts.Where(p => p.Variant == 0 && p.Language == language).OrderBy(p => p.Index))
+        {
+            var row = outbox.EnqueueMessage(db, key, channel, part.Html);
+            row.NotBefore = row.NotBefore.AddSeconds(3 * part.Index);
+        }
+
+        await db.SaveChangesAsync(ct);
     }
 
     public static Task<Edition?> LatestAsync(BotDbContext db, CancellationToken ct) =>
@@ -101,6 +139,8 @@ internal sealed partial class EditionService(
         Source = article.Source,
         PublishedAt = article.PublishedAt,
         Summary = article.Summary,
+        FullText = article.FullText,
+        Topics = article.Topics,
     };
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Edition {Number} released with {Items} items by {ReleasedBy} for {Subscribers} subscribers")]
@@ -108,6 +148,45 @@ internal sealed partial class EditionService(
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "No edition released: nothing is picked")]
     private static partial void LogNothingPicked(ILogger logger);
+}
+
+/// <summary>One selection of an edition's items: what readers of some choices of topics get.</summary>
+internal sealed record EditionVariant(int Number, IReadOnlyList<EditionItem> Items, int LeftOut);
+
+/// <summary>
+/// Which readers get which items. Variant 0 is the whole edition: readers who chose no topics, and readers whose topics leave
+/// nothing out. Every other variant is one distinct selection of items, shared by all the choices of topics that select it.
+/// An item without topics reaches everyone; an item with topics reaches readers who chose at least one of them.
+/// </summary>
+internal static class EditionVariants
+{
+    public static (List<EditionVariant> Variants, Dictionary<string, int> ByReaderSet) Plan(IReadOnlyList<EditionItem> items, IEnumerable<string> readerSets)
+    {
+        var variants = new List<EditionVariant> { new(0, items, 0) };
+        var bySelection = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byReaderSet = new Dictionary<string, int>(StringComparer.Ordinal) { [""] = 0 };
+        foreach (var set in readerSets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var chosen = items.Where(i => Articles.TopicSets.Reaches(i.Topics, set)).ToList();
+            if (chosen.Count == items.Count)
+            {
+                byReaderSet[set] = 0;
+                continue;
+            }
+
+            var selection = string.Join(',', chosen.Select(i => i.Position));
+            if (!bySelection.TryGetValue(selection, out var number))
+            {
+                number = variants.Count;
+                bySelection[selection] = number;
+                variants.Add(new EditionVariant(number, chosen, items.Count - chosen.Count));
+            }
+
+            byReaderSet[set] = number;
+        }
+
+        return (variants, byReaderSet);
+    }
 }
 
 internal static class DeliverySchedule

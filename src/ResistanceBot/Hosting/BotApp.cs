@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Prometheus;
+using ResistanceBot.Archive;
 using ResistanceBot.Articles;
 using ResistanceBot.Delivery;
 using ResistanceBot.Digests;
@@ -50,6 +51,11 @@ internal static class BotApp
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.MapHealthChecks("/healthz");
         app.MapMetrics("/metrics", app.Services.GetRequiredService<BotMetrics>().Registry);
+        if (app.Services.GetRequiredService<IOptions<Archive.ArchiveOptions>>().Value.Enabled)
+        {
+            app.MapArchive();
+        }
+
         var telegram = app.Services.GetRequiredService<IOptions<TelegramOptions>>().Value;
         if (telegram.Mode == IntakeMode.Webhook && Uri.TryCreate(telegram.WebhookUrl, UriKind.Absolute, out _) && !string.IsNullOrEmpty(telegram.WebhookSecret))
         {
@@ -75,6 +81,7 @@ internal static class BotApp
         services.AddSubscriptions();
         services.AddArticles(configuration);
         services.AddDigests(configuration);
+        services.AddArchive(configuration);
         services.AddTips(configuration);
         services.AddVault(configuration);
         services.AddModeration(configuration);

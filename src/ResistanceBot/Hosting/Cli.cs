@@ -4,7 +4,7 @@ using ResistanceBot.Storage;
 
 namespace ResistanceBot.Hosting;
 
-/// <summary>The verbs of the one executable: serve (default), migrate, keys, vault init, vault migrate, purge, backup, copy-to, sandbox.</summary>
+/// <summary>The verbs of the one executable: serve (default), migrate, keys, vault init, vault migrate, purge, backup, copy-to, archive export, sandbox.</summary>
 internal static class Cli
 {
     public const int ConfigurationError = 2;
@@ -38,6 +38,15 @@ internal static class Cli
                     return await CopyToAsync(rest);
                 case "sandbox":
                     return await Sandbox.RunAsync(rest);
+                case "archive" when rest.Length > 1 && rest[0] == "export" && !rest[1].StartsWith('-'):
+                    using (var host = await BotServicesAsync(rest[2..]))
+                    {
+                        return await Archive.ArchiveFeature.ExportAsync(host.Services, rest[1], Console.Out, CancellationToken.None);
+                    }
+
+                case "archive":
+                    await Console.Error.WriteLineAsync("archive needs what to do: archive export DIR (every page of the web archive as files, for a mirror).");
+                    return ConfigurationError;
                 case "vault" when rest.Length > 0 && rest[0] == "init":
                     return await Vault.VaultInit.RunAsync(Console.In, Console.Out, Console.Error, interactive: !Console.IsInputRedirected);
                 case "vault" when rest.Length > 0 && rest[0] == "migrate":
@@ -46,7 +55,7 @@ internal static class Cli
                     await Console.Error.WriteLineAsync("vault needs what to do: vault init (a new vault key pair), or vault migrate (reseal tips stored before the vault).");
                     return ConfigurationError;
                 default:
-                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.");
+                    await Console.Error.WriteLineAsync($"Unknown verb '{verb}'. Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, archive export DIR, sandbox.");
                     return ConfigurationError;
             }
         }

@@ -322,14 +322,27 @@ internal sealed class SandboxChat(BotApiEmulator.BotApiEmulator emulator, IReadO
 /// <summary>Three sample articles and their RSS feed, for the editor to follow with /addfeed.</summary>
 internal sealed class SampleFeed(TimeProvider time)
 {
-    private static readonly (string Title, string Summary, string Body)[] Articles =
+    // Each body is long enough to count as an article's full text: the "📖" button can be tried on all three.
+    private static readonly (string Title, string Summary, string[] Body)[] Articles =
     [
         ("Workers at a tank plant stop the line", "About 300 workers walked out over unpaid overtime.",
-            "About 300 workers of the night shift walked out over unpaid overtime. The line stood for six hours."),
+        [
+            "About 300 workers of the night shift walked out over unpaid overtime. The line stood for six hours.",
+            "The plant's management first promised to pay within a week, then threatened to report the walkout as sabotage. Workers say they have heard both before.",
+            "By the morning shift the line was running again, but the workers' demands, written on a sheet pinned to the canteen door, were still there.",
+        ]),
         ("Mothers of conscripts gather at the draft office", "Dozens demanded to know where their sons serve.",
-            "Dozens of women gathered at the district draft office and demanded answers. The head of the office did not come out."),
+        [
+            "Dozens of women gathered at the district draft office and demanded answers. The head of the office did not come out.",
+            "Many had not heard from their sons for weeks. One brought a printed list of the soldiers' names and units and asked the officer on duty to sign for it.",
+            "The police wrote down the women's names but detained nobody. The women agreed to come back on Friday.",
+        ]),
         ("A relay cabinet burns beside a freight line", "Trains with fuel stood for a day.",
-            "A relay cabinet beside a freight line burned overnight. Trains carrying fuel stood still for a day."),
+        [
+            "A relay cabinet beside a freight line burned overnight. Trains carrying fuel stood still for a day.",
+            "The railway called it a fault in the wiring. Workers who were sent to repair the cabinet said its door had been forced open.",
+            "It is the fourth such fire on the line since the summer, and the third that stopped trains carrying fuel.",
+        ]),
     ];
 
     private readonly DateTimeOffset _published = time.GetUtcNow().AddHours(-2);
@@ -352,5 +365,5 @@ internal sealed class SampleFeed(TimeProvider time)
 
     public static string? Article(int n) => n < 1 || n > Articles.Length ? null :
         $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(Articles[n - 1].Title)}</title></head>"
-        + $"<body><article><h1>{WebUtility.HtmlEncode(Articles[n - 1].Title)}</h1><p>{WebUtility.HtmlEncode(Articles[n - 1].Body)}</p></article></body></html>";
+        + $"<body><article><h1>{WebUtility.HtmlEncode(Articles[n - 1].Title)}</h1>{string.Concat(Articles[n - 1].Body.Select(p => "<p>" + WebUtility.HtmlEncode(p) + "</p>"))}</article></body></html>";
 }

@@ -35,6 +35,10 @@ internal abstract class BotDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<Edition> Editions => Set<Edition>();
 
+    public DbSet<EditionItem> EditionItems => Set<EditionItem>();
+
+    public DbSet<Topic> Topics => Set<Topic>();
+
     public DbSet<EditionPart> EditionParts => Set<EditionPart>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();

@@ -25,6 +25,9 @@ internal sealed class Reader
     /// <summary>Local hour (0-23) at which the digest arrives; null means as soon as an edition is released.</summary>
     public int? DigestHour { get; set; }
 
+    /// <summary>The topics the reader chose (<see cref="Articles.TopicSets"/>); empty for every item.</summary>
+    public string Topics { get; set; } = "";
+
     public bool IsSubscribed => SealedChatId is not null;
 }
 
@@ -39,6 +42,7 @@ internal sealed class ReaderConfiguration : IEntityTypeConfiguration<Reader>
         builder.Property(r => r.SealedChatId).HasMaxLength(64);
         builder.Property(r => r.Language).HasMaxLength(8).IsRequired();
         builder.Property(r => r.TimeZone).HasMaxLength(64);
+        builder.Property(r => r.Topics).HasMaxLength(Articles.ArticleLimits.Topics);
         builder.Ignore(r => r.IsSubscribed);
     }
 }

@@ -11,23 +11,28 @@ namespace ResistanceBot.Subscriptions;
 /// <summary>/settings: one message with the reader's settings, changed in place by its buttons.</summary>
 internal sealed class SettingsCommand(IOptions<DigestOptions> digest) : ICommandHandler
 {
-    public Task HandleAsync(BotContext context, CancellationToken ct) =>
-        context.ReplyAsync(SettingsView.Text(context, digest.Value), SettingsView.MainKeyboard(context), ct);
+    public async Task HandleAsync(BotContext context, CancellationToken ct)
+    {
+        var topics = await Articles.TopicNames.AllAsync(context.Db, ct);
+        await context.ReplyAsync(SettingsView.Text(context, digest.Value, topics), SettingsView.MainKeyboard(context, topics.Count > 0), ct);
+    }
 }
 
 internal static class SettingsView
 {
-    public static string Text(BotContext context, DigestOptions digest)
+    public static string Text(BotContext context, DigestOptions digest, IReadOnlyList<Articles.Topic> topics)
     {
         var reader = context.Reader;
         var language = Localizer.Languages.First(l => l.Code == context.Language).Name;
         var zone = Zone(context, reader?.TimeZone ?? digest.TimeZone);
-        return context.T(
+        var text = context.T(
             "settings.text",
             language,
             zone,
             DigestTime(context, digest),
             context.T(reader?.IsSubscribed == true ? "settings.subscribed.yes" : "settings.subscribed.no"));
+        // Topics are shown once editors keep some: before that there is nothing to choose.
+        return topics.Count == 0 ? text : text + "\n" + context.T("settings.topics.line", Articles.TopicNames.Describe(topics, reader?.Topics, context.Language, context.Strings));
     }
 
     public static string DigestTime(BotContext context, DigestOptions digest)
@@ -42,10 +47,10 @@ internal static class SettingsView
 
     public static string Zone(BotContext context, string id) => TimeZones.Label(context.Strings, context.Language, id);
 
-    public static InlineKeyboardMarkup MainKeyboard(BotContext context) => new(
+    public static InlineKeyboardMarkup MainKeyboard(BotContext context, bool hasTopics) => new(
     [
         [Button(context.T("settings.button.language"), "lang"), Button(context.T("settings.button.zone"), "tz")],
-        [Button(context.T("settings.button.hour"), "hour")],
+        hasTopics ? [Button(context.T("settings.button.hour"), "hour"), Button(context.T("settings.button.topics"), "top")] : [Button(context.T("settings.button.hour"), "hour")],
         [context.Reader?.IsSubscribed == true
             ? Button(context.T("settings.button.unsubscribe"), "sub:off")
             : Button(context.T("settings.button.subscribe"), "sub:on")],
@@ -70,6 +75,13 @@ internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbac
 
         var parts = data.Split(':', 2);
         var (action, value) = (parts[0], parts.Length > 1 ? parts[1] : null);
+        var topics = await Articles.TopicNames.AllAsync(context.Db, ct);
+        if (action == "top")
+        {
+            await TopicsAsync(context, query, message, topics, value, ct);
+            return;
+        }
+
         InlineKeyboardMarkup? submenu = (action, value) switch
         {
             ("lang", null) => Grid(Localizer.Languages.Select(l => SettingsView.Button(l.Name, "lang:" + l.Code)), 3, context),
@@ -111,7 +123,30 @@ internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbac
 
         await context.Db.SaveChangesAsync(ct);
         await context.Sender.AnswerCallbackAsync(query.Id, action == "menu" ? null : context.T("settings.saved"), ct);
-        await context.EditAsync(message.Id, SettingsView.Text(context, digest.Value), SettingsView.MainKeyboard(context), ct);
+        await context.EditAsync(message.Id, SettingsView.Text(context, digest.Value, topics), SettingsView.MainKeyboard(context, topics.Count > 0), ct);
+    }
+
+    /// <summary>The topics menu: each topic a toggle (✅ chosen), and "all topics" to clear the choice. Only listed topics are taken.</summary>
+    private static async Task TopicsAsync(BotContext context, CallbackQuery query, Message message, List<Articles.Topic> topics, string? value, CancellationToken ct)
+    {
+        if (value is not null)
+        {
+            if (value != "all" && topics.All(t => t.Key != value))
+            {
+                await context.Sender.AnswerCallbackAsync(query.Id, context.T("button.stale"), ct);
+                return;
+            }
+
+            var reader = context.GetOrCreateReader();
+            reader.Topics = value == "all" ? "" : Articles.TopicSets.Toggle(reader.Topics, value);
+            await context.Db.SaveChangesAsync(ct);
+        }
+
+        await context.Sender.AnswerCallbackAsync(query.Id, value is null ? null : context.T("settings.saved"), ct);
+        var chosen = Articles.TopicSets.Keys(context.Reader?.Topics);
+        var buttons = topics.Select(t => SettingsView.Button((chosen.Contains(t.Key) ? "✅ " : "▫️ ") + t.Name(context.Language), "top:" + t.Key))
+            .Append(SettingsView.Button((chosen.Length == 0 ? "✅ " : "▫️ ") + context.T("settings.topics.all"), "top:all"));
+        await context.EditAsync(message.Id, context.T("settings.choose.topics", Articles.TopicNames.Describe(topics, context.Reader?.Topics, context.Language, context.Strings)), Grid(buttons, 2, context), ct);
     }
 
     private static bool Apply(BotContext context, string action, string? value)

@@ -21,7 +21,8 @@ internal sealed class CommandMenus(ITelegramBotClient bot, UpdateDispatcher disp
     [
         "start", "digest", "subscribe", "settings", "tip", "send", "cancel", "check", "privacy", "forget", "unsubscribe", "help",
         "queue", "open", "approve", "reject", "reply", "redact", "ban", "unban", "unlock", "lock", "passphrase", "nickname",
-        "candidates", "pick", "unpick", "move", "drop", "preview", "publish", "add", "feeds", "addfeed", "removefeed",
+        "candidates", "pick", "unpick", "move", "drop", "tag", "fulltext", "preview", "publish", "add", "feeds", "addfeed", "removefeed",
+        "feedinterval", "importfeeds", "exportfeeds", "topics",
         "stats", "staff", "addstaff", "removestaff", "vault", "audit",
     ];
 

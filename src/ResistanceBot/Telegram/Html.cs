@@ -80,6 +80,27 @@ internal sealed class HtmlBuilder
         return this;
     }
 
+    /// <summary>A plain (not bold) link inside running text; anything but an absolute http(s) URL stays plain text.</summary>
+    public HtmlBuilder Anchor(string? url, string text)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return Text(text);
+        }
+
+        _html.Append("<a href=\"").Append(Html.Escape(uri.AbsoluteUri)).Append("\">").Append(Html.Escape(text)).Append("</a>");
+        PlainLength += text.Length;
+        return this;
+    }
+
+    /// <summary>A quotation: <paramref name="inner"/> inside &lt;blockquote&gt;.</summary>
+    public HtmlBuilder Quote(HtmlBuilder inner)
+    {
+        _html.Append("<blockquote>").Append(inner._html).Append("</blockquote>");
+        PlainLength += inner.PlainLength;
+        return this;
+    }
+
     public HtmlBuilder Append(HtmlBuilder other)
     {
         _html.Append(other._html);

@@ -148,7 +148,7 @@ public sealed class CliTests
     {
         using var bot = BotProcess.Start("frobnicate");
         Assert.Equal(2, await bot.WaitForExitAsync(Wait));
-        Assert.Contains("Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, sandbox.", bot.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Verbs: serve (default), migrate, keys, vault init, vault migrate, purge, backup PATH, copy-to CONNECTION_STRING, archive export DIR, sandbox.", bot.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

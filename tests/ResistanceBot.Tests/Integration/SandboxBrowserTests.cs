@@ -103,7 +103,7 @@ public sealed partial class SandboxBrowserTests
         var report = ReportId().Match(Pane(driver, "editor").Text).Groups[1].Value;
         Type(driver, "editor", $"/pick {report}");
         WaitForText(driver, "editor", $"#{report} is item 1");
-        var article = Regex.Match(Pane(driver, "editor").Text, @"#(\d+) Workers at a tank plant stop the line").Groups[1].Value;
+        var article = Regex.Match(Pane(driver, "editor").Text, @"#(\d+) \S+ Workers at a tank plant stop the line").Groups[1].Value;
         Click(driver, "editor", $"✓ #{article}");
         Until(driver, _ => Pane(driver, "editor").FindElements(By.CssSelector("button.inline")).All(b => b.Text != $"✓ #{article}"), "the picked article's button to go");
         Type(driver, "editor", "/publish");

@@ -39,6 +39,15 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<DateTime>("FoundAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("FullText")
+                        .HasMaxLength(200000)
+                        .HasColumnType("character varying(200000)");
+
+                    b.Property<string>("FullTextStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<string>("GuidKey")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -76,6 +85,11 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
@@ -115,6 +129,12 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("FailureNoticeSent")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Failures")
                         .HasColumnType("integer");
 
@@ -149,6 +169,42 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.HasIndex("NextPollAt");
 
                     b.ToTable("feeds", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Articles.Topic", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("NameEn")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("NameRu")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("NameUk")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("topics", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Delivery.OutboxMessage", b =>
@@ -213,6 +269,9 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Variant")
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
@@ -302,6 +361,10 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<int>("EditionId")
                         .HasColumnType("integer");
 
+                    b.Property<string>("FullText")
+                        .HasMaxLength(200000)
+                        .HasColumnType("character varying(200000)");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -326,6 +389,11 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
@@ -363,9 +431,16 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
 
+                    b.Property<string>("ReplyMarkup")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<int>("Variant")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("EditionId", "Language", "Index")
+                    b.HasIndex("EditionId", "Language", "Variant", "Index")
                         .IsUnique();
 
                     b.ToTable("edition_parts", (string)null);
@@ -549,6 +624,11 @@ namespace ResistanceBot.Storage.Migrations.Postgres
                     b.Property<string>("TimeZone")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.HasKey("Id");
 

@@ -32,6 +32,15 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<DateTime>("FoundAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("FullText")
+                        .HasMaxLength(200000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FullTextStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("GuidKey")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -70,6 +79,11 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -106,6 +120,12 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("FailureNoticeSent")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Failures")
                         .HasColumnType("INTEGER");
 
@@ -140,6 +160,40 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.HasIndex("NextPollAt");
 
                     b.ToTable("feeds", (string)null);
+                });
+
+            modelBuilder.Entity("ResistanceBot.Articles.Topic", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NameEn")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NameRu")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NameUk")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("topics", (string)null);
                 });
 
             modelBuilder.Entity("ResistanceBot.Delivery.OutboxMessage", b =>
@@ -202,6 +256,9 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Variant")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -285,6 +342,10 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<int>("EditionId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("FullText")
+                        .HasMaxLength(200000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -308,6 +369,11 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Url")
@@ -344,9 +410,16 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplyMarkup")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Variant")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("EditionId", "Language", "Index")
+                    b.HasIndex("EditionId", "Language", "Variant", "Index")
                         .IsUnique();
 
                     b.ToTable("edition_parts", (string)null);
@@ -521,6 +594,11 @@ namespace ResistanceBot.Storage.Migrations.Sqlite
 
                     b.Property<string>("TimeZone")
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topics")
+                        .IsRequired()
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
