@@ -19,9 +19,14 @@ internal static class ArchiveFeature
     /// </summary>
     public static void MapArchive(this WebApplication app)
     {
-        app.MapGet("/archive", () => Results.Redirect("/archive/", permanent: true));
         app.MapGet("/archive/{**path}", async (HttpContext http, string? path, ArchiveSite site, BotDbContext db) =>
         {
+            if (http.Request.Path.Value == "/archive")
+            {
+                // The pages' links are relative to the folder: /archive itself must end with its slash.
+                return Results.Redirect("/archive/", permanent: true);
+            }
+
             var file = await site.FileAsync(db, path ?? "", http.RequestAborted);
             var headers = http.Response.Headers;
             headers.ContentSecurityPolicy = ArchiveSite.Policy;

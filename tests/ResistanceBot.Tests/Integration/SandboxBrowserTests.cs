@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
 using ResistanceBot.Hosting;
 using ResistanceBot.Tests.Infrastructure;
@@ -22,7 +20,7 @@ public sealed partial class SandboxBrowserTests
     public async Task A_newsroom_plays_a_whole_story_in_the_browser_and_the_page_asks_nothing_of_any_other_origin()
     {
         await using var sandbox = await Sandbox.StartAsync(["--Sandbox:Port=0"]);
-        using var browser = Browser.Open();
+        using var browser = Chromium.Open();
         var driver = browser.Driver;
         var shots = Repository.Artifacts("sandbox");
         var step = 0;
@@ -41,7 +39,7 @@ public sealed partial class SandboxBrowserTests
         Assert.True(step >= 7);
     }
 
-    private static async Task PlayAsync(Sandbox sandbox, Browser browser, Action<string> shot)
+    private static async Task PlayAsync(Sandbox sandbox, Chromium browser, Action<string> shot)
     {
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(sandbox.PageUrl);
@@ -180,48 +178,4 @@ public sealed partial class SandboxBrowserTests
 
     [GeneratedRegex(@"#(\d+) 🗣")]
     private static partial Regex ReportId();
-
-    /// <summary>Debian's Chromium, headless, with its network log on; nothing is downloaded (no Selenium Manager).</summary>
-    private sealed class Browser : IDisposable
-    {
-        private Browser(ChromeDriver driver) => Driver = driver;
-
-        public ChromeDriver Driver { get; }
-
-        public static Browser Open()
-        {
-            var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-            options.AddArguments(
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1700,1000",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=en");
-            options.SetLoggingPreference("performance", LogLevel.All);
-            var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-            service.SuppressInitialDiagnosticInformation = true;
-            service.HideCommandPromptWindow = true;
-            return new Browser(new ChromeDriver(service, options, TimeSpan.FromSeconds(60)));
-        }
-
-        /// <summary>Every URL the page asked for (Network.requestWillBeSent in Chromium's performance log).</summary>
-        public List<string> RequestedUrls()
-        {
-            var urls = new List<string>();
-            foreach (var entry in Driver.Manage().Logs.GetLog("performance"))
-            {
-                using var json = JsonDocument.Parse(entry.Message);
-                var message = json.RootElement.GetProperty("message");
-                if (message.GetProperty("method").GetString() == "Network.requestWillBeSent")
-                {
-                    urls.Add(message.GetProperty("params").GetProperty("request").GetProperty("url").GetString()!);
-                }
-            }
-
-            return urls;
-        }
-
-        public void Dispose()
-        {
-            Driver.Quit();
-            Driver.Dispose();
-        }
-    }
 }
