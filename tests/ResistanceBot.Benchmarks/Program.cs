@@ -10,6 +10,9 @@ var subscribers = Arg("--subscribers", 100_000);
 var limit = Arg("--limit", 1_000);
 var parallelism = Arg("--parallelism", 32);
 var only = args.Contains("--unlimited-only") ? "unlimited" : args.Contains("--limited-only") ? "limited" : null;
+// --topics: each phase runs twice, without topics and then with readers spread over five choices of topics and the items
+// tagged, so that each edition is rendered in several selections; the ratios of the two runs are printed.
+var withTopics = args.Contains("--topics");
 // --postgres "Host=127.0.0.1;Port=55432;Username=postgres": each run gets a fresh database on that server instead of a SQLite file.
 var postgres = Array.IndexOf(args, "--postgres") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null;
 
@@ -33,17 +36,27 @@ Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscriber
 if (only != "unlimited")
 {
     // The bot is set a little under the limit, as the README advises for Telegram's ~30/s.
-    await RunAsync("limited", limit, (int)(limit * 0.97));
+    await CompareAsync("limited", limit, (int)(limit * 0.97));
 }
 
 if (only != "limited")
 {
-    await RunAsync("unlimited", null, 100_000);
+    await CompareAsync("unlimited", null, 100_000);
 }
 
 return 0;
 
-async Task RunAsync(string name, int? emulatorLimit, int botLimit)
+async Task CompareAsync(string name, int? emulatorLimit, int botLimit)
+{
+    var without = await RunAsync(name, emulatorLimit, botLimit, topics: false);
+    if (withTopics)
+    {
+        var with = await RunAsync(name + ", topics", emulatorLimit, botLimit, topics: true);
+        Console.WriteLine($"[{name}] with topics against without: rate {with.Rate / without.Rate:P1}, peak working set {(double)with.Peak / without.Peak:P1}, CPU per send {with.CpuPerSend / without.CpuPerSend:P1}");
+    }
+}
+
+async Task<(double Rate, long Peak, double CpuPerSend)> RunAsync(string name, int? emulatorLimit, int botLimit, bool topics)
 {
     await using var emulator = await ResistanceBot.BotApiEmulator.BotApiEmulator.StartAsync();
     emulator.Faults.GlobalSendsPerSecond = emulatorLimit;
@@ -69,8 +82,20 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
     var seedClock = Stopwatch.StartNew();
     await using (var seed = await Seed.OpenAsync(settings))
     {
-        await seed.SubscribersAsync(ids);
-        await seed.PickedArticlesAsync(3, 300);
+        if (topics)
+        {
+            // Five choices of topics among the readers (none, one, two, another two, all three), and items tagged so that
+            // the choices select four different sets of items.
+            string[] choices = ["", "strikes", "desertion sabotage", "desertion strikes", "desertion sabotage strikes"];
+            string[] tags = ["strikes", "desertion", "sabotage", ""];
+            await seed.SubscribersAsync(ids, topics: id => choices[(int)(id % choices.Length)]);
+            await seed.PickedArticlesAsync(4, 300, topics: i => tags[(i - 1) % tags.Length], fullText: true);
+        }
+        else
+        {
+            await seed.SubscribersAsync(ids);
+            await seed.PickedArticlesAsync(4, 300, fullText: true);
+        }
     }
 
     emulator.AddUsers(ids);
@@ -83,12 +108,23 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
     var editor = emulator.User(1, "Editor");
     await editor.AskAsync("/start", TimeSpan.FromMinutes(1));
     var idle = PeakWorkingSet(bot.Pid);
+    // /publish asks first; the clock starts when the editor presses Yes.
+    var question = await editor.AskAsync("/publish", TimeSpan.FromMinutes(1));
+    var yes = question.Buttons.SelectMany(r => r).Select(b => b.CallbackData).First(d => d?.StartsWith("k:y:", StringComparison.Ordinal) == true)!;
     var publish = Stopwatch.StartNew();
-    editor.SendText("/publish");
+    editor.PressButton(question.MessageId, yes);
 
     // The editor's own replies count as sends too: measure the edition's sends only, from the first to the last.
-    var baseline = emulator.Stats.Sends + 2; // the editor's reply and progress message
-    await emulator.WaitUntilAsync(() => emulator.Stats.Sends > baseline, TimeSpan.FromMinutes(5), "the first delivery");
+    var baseline = emulator.Stats.Sends + 1; // the progress message (the question's edit is not a send)
+    try
+    {
+        await emulator.WaitUntilAsync(() => emulator.Stats.Sends > baseline, TimeSpan.FromMinutes(5), "the first delivery");
+    }
+    catch (TimeoutException)
+    {
+        Console.WriteLine("The bot's last words: " + string.Join('\n', bot.StandardOutput.Split('\n').TakeLast(20)) + bot.StandardError);
+        throw;
+    }
     var releaseSeconds = publish.Elapsed.TotalSeconds;
     var afterRelease = PeakWorkingSet(bot.Pid);
     var clock = Stopwatch.StartNew();
@@ -118,6 +154,7 @@ async Task RunAsync(string name, int? emulatorLimit, int botLimit)
     Console.WriteLine($"[{name}] bot peak working set (VmHWM): {peak / 1024.0 / 1024.0:0.0} MB; after start-up {idle / 1024.0 / 1024.0:0.0} MB, after the release {afterRelease / 1024.0 / 1024.0:0.0} MB");
     bot.Kill();
     dir.Delete(recursive: true);
+    return (rate, peak, cpu / Math.Max(1, sent));
 }
 
 string[] Database(string dir)

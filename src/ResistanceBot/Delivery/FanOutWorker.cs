@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Privacy;
 using ResistanceBot.Storage;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace ResistanceBot.Delivery;
 
@@ -32,7 +33,8 @@ internal sealed partial class FanOutWorker(
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PartSpacing = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<(int Edition, string Language, int Variant, int Index), (string Html, string? Markup)> _parts = [];
+    /// <summary>Edition parts as they are sent, their buttons parsed once: a fan-out sends each part to many readers.</summary>
+    private readonly Dictionary<(int Edition, string Language, int Variant, int Index), (string Html, InlineKeyboardMarkup? Markup)> _parts = [];
 
     /// <summary>Where the current sweep of the outbox has got to (keyset paging by id).</summary>
     private long _cursor;
@@ -211,7 +213,7 @@ internal sealed partial class FanOutWorker(
 
         foreach (var part in await db.EditionParts.AsNoTracking().Where(p => missing.Contains(p.EditionId)).ToListAsync(ct))
         {
-            _parts[(part.EditionId, part.Language, part.Variant, part.Index)] = (part.Html, part.ReplyMarkup);
+            _parts[(part.EditionId, part.Language, part.Variant, part.Index)] = (part.Html, Markup(part.ReplyMarkup));
         }
     }
 
@@ -219,7 +221,7 @@ internal sealed partial class FanOutWorker(
     {
         long chatId;
         string html;
-        var markupJson = row.Markup;
+        InlineKeyboardMarkup? markup;
         try
         {
             if (row.EditionId is { } edition)
@@ -235,18 +237,19 @@ internal sealed partial class FanOutWorker(
                     return new SendOutcome(SendStatus.Rejected, Error: "the edition part is missing");
                 }
 
-                (html, markupJson) = part;
+                (html, markup) = part;
             }
             else if (Aead.Header(row.ChatSeal) is (1, _))
             {
                 // Queued before one-off messages were sealed under erasable keys.
                 chatId = sealer.OpenInt64(row.ChatSeal!, Outbox.OneOffPurpose);
                 html = System.Text.Encoding.UTF8.GetString(sealer.Open(row.HtmlSeal!, Outbox.OneOffPurpose));
+                markup = Markup(row.Markup);
             }
             else if (await keys.OpenInt64Async(row.ChatSeal!, Outbox.OneOffPurpose, ct) is { } oneOffChat
                 && await keys.OpenAsync(row.HtmlSeal!, Outbox.OneOffPurpose, ct) is { } oneOffHtml)
             {
-                (chatId, html) = (oneOffChat, System.Text.Encoding.UTF8.GetString(oneOffHtml));
+                (chatId, html, markup) = (oneOffChat, System.Text.Encoding.UTF8.GetString(oneOffHtml), Markup(row.Markup));
             }
             else
             {
@@ -259,7 +262,6 @@ internal sealed partial class FanOutWorker(
         }
 
         // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
-        var markup = markupJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<global::Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup>(markupJson, global::Telegram.Bot.JsonBotAPI.Options);
         var outcome = row.Edit is { } edit
             ? await sender.EditTextAsync(chatId, edit, html, markup, ct)
             : await sender.SendTextAsync(chatId, html, markup, perChatPaced: row.EditionId is not null, ct: ct);
@@ -341,6 +343,9 @@ internal sealed partial class FanOutWorker(
             LogUnsubscribed(logger, ids.Count);
         }
     }
+
+    private static InlineKeyboardMarkup? Markup(string? json) =>
+        json is null ? null : System.Text.Json.JsonSerializer.Deserialize<InlineKeyboardMarkup>(json, global::Telegram.Bot.JsonBotAPI.Options);
 
     private static string? Trim(string? error) => error is { Length: > 300 } ? error[..300] : error;
 

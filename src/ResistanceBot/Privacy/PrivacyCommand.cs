@@ -12,7 +12,7 @@ internal sealed class PrivacyCommand(IOptions<TipsOptions> tips, IOptions<Vault.
     [
         new("privacy.h.telegram", ["privacy.telegram.sees", "privacy.telegram.deleting", "privacy.telegram.forwarded"]),
         new("privacy.h.kept", [
-            "privacy.reader.settings", "privacy.reader.chat", "privacy.reader.never",
+            "privacy.reader.settings", "privacy.reader.chat", "privacy.reader.never", "privacy.reader.reading", "privacy.reader.archive",
             "privacy.tip.vault", "privacy.tip.seized", "privacy.tip.dated", "privacy.tip.tag", "privacy.tip.files", "privacy.tip.notify", "privacy.tip.erased",
         ]),
         new("privacy.h.advice", ["advice.photo", "advice.crop", "advice.paper", "advice.timer", "advice.phone"]),

@@ -109,6 +109,7 @@ public sealed class ReadingTests : IAsyncLifetime
         // 📖 under every article with a full text, numbered as the reader sees the items.
         Assert.Equal(["📖 1", "📖 2"], strikesEdition.Buttons.SelectMany(r => r).Select(b => b.Text));
         var before = strikes.BotMessageCount;
+        var rows = await RowsAsync();
         var press = strikesEdition.Buttons.SelectMany(r => r).First(b => b.Text == "📖 1").CallbackData!;
         strikes.PressButton(strikesEdition.MessageId, press);
         await _bot.Emulator.WaitUntilAsync(() => strikes.BotMessages.Single(m => m.MessageId == strikesEdition.MessageId).Buttons.SelectMany(r => r).Any(b => b.Text == "✓ 1"), Wait, "the pressed button to be marked");
@@ -123,6 +124,7 @@ public sealed class ReadingTests : IAsyncLifetime
         Assert.Contains(text.SelectMany(m => m.Entities), e => e.Type == "blockquote");
         Assert.DoesNotContain("Share this", whole, StringComparison.Ordinal);
         Assert.EndsWith("Источник: Resistance Wire", text[^1].Text, StringComparison.Ordinal);
+        Assert.Equal(rows, await RowsAsync()); // /privacy: which articles a reader opens is not stored
 
         // Pressed again (the ✓ button), or the old button pressed twice in a hurry: nothing new is sent.
         var count = strikes.BotMessageCount;
@@ -174,6 +176,14 @@ public sealed class ReadingTests : IAsyncLifetime
 
         return reader;
     }
+
+    /// <summary>The rows a press could leave behind: readers and their settings, the outbox, the audit log, conversations.</summary>
+    private Task<(int, int, int, int, int)> RowsAsync() => _bot.WithDbAsync(async db => (
+        await db.Readers.CountAsync(),
+        await db.Outbox.CountAsync(),
+        await db.AuditEntries.CountAsync(),
+        await db.Conversations.CountAsync(),
+        await db.Readers.SumAsync(r => r.Topics.Length)));
 
     private async Task<ChatMessage> EditionAsync(TelegramUser reader)
     {

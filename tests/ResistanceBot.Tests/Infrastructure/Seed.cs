@@ -33,7 +33,7 @@ internal sealed class Seed : IAsyncDisposable
         return new Seed(db, new SecurityOptions { DataKey = Setting("Security:DataKey"), PseudonymKey = Setting("Security:PseudonymKey") });
     }
 
-    public async Task SubscribersAsync(IEnumerable<long> ids, Func<long, (string Language, int? Hour)>? settings = null)
+    public async Task SubscribersAsync(IEnumerable<long> ids, Func<long, (string Language, int? Hour)>? settings = null, Func<long, string>? topics = null)
     {
         foreach (var chunk in ids.Chunk(1000))
         {
@@ -46,6 +46,7 @@ internal sealed class Seed : IAsyncDisposable
                     SealedChatId = _sealer.SealInt64(id, Purposes.SubscriberChat),
                     Language = language,
                     DigestHour = hour,
+                    Topics = topics?.Invoke(id) ?? "",
                 });
             }
 
@@ -55,7 +56,7 @@ internal sealed class Seed : IAsyncDisposable
     }
 
     /// <summary>Picked articles long enough that the edition needs several Telegram messages.</summary>
-    public async Task PickedArticlesAsync(int count, int summaryLength = 550, int first = 1)
+    public async Task PickedArticlesAsync(int count, int summaryLength = 550, int first = 1, Func<int, string>? topics = null, bool fullText = false)
     {
         for (var i = first; i < first + count; i++)
         {
@@ -70,6 +71,9 @@ internal sealed class Seed : IAsyncDisposable
                 Source = "News",
                 Summary = string.Concat(Enumerable.Repeat($"Part of story {i}. ", summaryLength))[..summaryLength],
                 FoundAt = DateTime.UnixEpoch,
+                Topics = topics?.Invoke(i) ?? "",
+                FullText = fullText ? FullText.FromPlainText(string.Concat(Enumerable.Repeat($"The whole of story {i}. ", 200))) : null,
+                FullTextStatus = fullText ? FullTextStatus.Found : FullTextStatus.NotFound,
             });
         }
 
