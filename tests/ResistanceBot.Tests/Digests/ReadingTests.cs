@@ -109,6 +109,8 @@ public sealed class ReadingTests : IAsyncLifetime
         // 📖 under every article with a full text, numbered as the reader sees the items.
         Assert.Equal(["📖 1", "📖 2"], strikesEdition.Buttons.SelectMany(r => r).Select(b => b.Text));
         var before = strikes.BotMessageCount;
+        // The channel's post leaves the outbox once sent: wait for it, so that the count below can only move by the press.
+        await _bot.Emulator.WaitUntilAsync(() => _bot.WithDbAsync(db => db.Outbox.AnyAsync(o => o.EditionId == null)).Result == false, Wait, "the channel's post to go");
         var rows = await RowsAsync();
         var press = strikesEdition.Buttons.SelectMany(r => r).First(b => b.Text == "📖 1").CallbackData!;
         strikes.PressButton(strikesEdition.MessageId, press);
@@ -158,6 +160,26 @@ public sealed class ReadingTests : IAsyncLifetime
         Assert.Contains("Teachers in occupied Kherson region refuse to teach", post.Text, StringComparison.Ordinal);
         Assert.Empty(post.Buttons);
         Assert.Equal(0, await _bot.WithDbAsync(db => db.Outbox.CountAsync(o => o.EditionId == null)));
+    }
+
+    [Fact]
+    public async Task An_editor_pastes_the_text_of_a_page_that_has_none_and_adds_to_it()
+    {
+        _web.Serve("/category", File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Pages", "index-page.html")), "text/html; charset=utf-8");
+        await _editor.AskAsync($"/add {_web.Url("/category")}", Wait);
+        Assert.Contains("#1 ∅ Strikes — Labour Front Watch", (await _editor.AskAsync("/candidates", Wait)).Text, StringComparison.Ordinal);
+
+        var again = await _editor.AskAsync("/fulltext 1", Wait);
+        var pasted = await _editor.AskAsync("/fulltext 1 The first paragraph, typed by an editor.\n\n> A quotation from a worker.", Wait);
+        var added = await _editor.AskAsync("/fulltext 1 + A paragraph added afterwards.", Wait);
+
+        Assert.Equal("No text found for #1: no article text found on the page. Readers get only the summary and the link; you can paste the text with /fulltext 1 TEXT.", again.Text);
+        Assert.Equal("Full text of #1: 2 paragraphs, 66 characters. Readers can read it with 📖.", pasted.Text);
+        Assert.Equal("Full text of #1: 3 paragraphs, 95 characters. Readers can read it with 📖.", added.Text);
+        Assert.Contains("#1 📖 Strikes", (await _editor.AskAsync("/candidates", Wait)).Text, StringComparison.Ordinal);
+        var text = await _bot.WithDbAsync(db => db.Articles.Select(a => a.FullText).SingleAsync());
+        Assert.Equal([BlockKind.Paragraph, BlockKind.Quote, BlockKind.Paragraph], FullText.Parse(text).Select(b => b.Kind));
+        Assert.Equal("There is no article #9.", (await _editor.AskAsync("/fulltext 9 Text", Wait)).Text);
     }
 
     private async Task<TelegramUser> SubscribeAsync(long id, string language, string[] topics)

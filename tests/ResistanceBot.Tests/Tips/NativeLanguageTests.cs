@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using ResistanceBot.BotApiEmulator;
 using ResistanceBot.Tests.Infrastructure;
 
@@ -55,6 +56,9 @@ public sealed partial class NativeLanguageTests
         await user.AskAsync("/start", Wait);
         await user.AskAsync("/help", Wait);
         await user.AskAsync("/privacy", Wait);
+        // /privacy takes more than one message: all of them are in before /settings is asked.
+        await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "/privacy to be handled");
+        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "/privacy to finish");
         var settings = await user.AskAsync("/settings", Wait);
         Assert.Contains(zone, settings.Text, StringComparison.Ordinal); // the default zone (UTC in tests), in the reader's words
         await Integration.ReaderJourneyTests.PressAsync(bot, user, settings, "set:tz");
