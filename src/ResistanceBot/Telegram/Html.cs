@@ -67,29 +67,22 @@ internal sealed class HtmlBuilder
 
     public HtmlBuilder Italic(string text) => Tag("i", text);
 
-    /// <summary>A link, bold; only absolute http(s) URLs make a link, anything else is plain text.</summary>
-    public HtmlBuilder Link(string? url, string text)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            return Bold(text);
-        }
-
-        _html.Append("<a href=\"").Append(Html.Escape(uri.AbsoluteUri)).Append("\"><b>").Append(Html.Escape(text)).Append("</b></a>");
-        PlainLength += text.Length;
-        return this;
-    }
+    /// <summary>A link, bold; only absolute http(s) URLs make a link, anything else is bold text.</summary>
+    public HtmlBuilder Link(string? url, string text) => Anchor(url, text, bold: true);
 
     /// <summary>A plain (not bold) link inside running text; anything but an absolute http(s) URL stays plain text.</summary>
-    public HtmlBuilder Anchor(string? url, string text)
+    public HtmlBuilder Anchor(string? url, string text) => Anchor(url, text, bold: false);
+
+    private HtmlBuilder Anchor(string? url, string text, bool bold)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            return Text(text);
+            return bold ? Bold(text) : Text(text);
         }
 
-        _html.Append("<a href=\"").Append(Html.Escape(uri.AbsoluteUri)).Append("\">").Append(Html.Escape(text)).Append("</a>");
-        PlainLength += text.Length;
+        _html.Append("<a href=\"").Append(Html.Escape(uri.AbsoluteUri)).Append("\">");
+        _ = bold ? Bold(text) : Text(text);
+        _html.Append("</a>");
         return this;
     }
 
