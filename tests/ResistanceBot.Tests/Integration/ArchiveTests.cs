@@ -87,6 +87,9 @@ public sealed class ArchiveTests : IAsyncLifetime
         Assert.Contains("<h2>How the refusal began</h2>", article, StringComparison.Ordinal);
         Assert.Contains("<blockquote>", article, StringComparison.Ordinal);
         Assert.Contains("<a href=\"https://labourfront.example/2026/11/27/wagon-numbers/\">wagon numbers</a>", article, StringComparison.Ordinal);
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _bot.HttpAddress };
+        using var bare = await noRedirects.GetAsync(new Uri("/archive", UriKind.Relative));
+        Assert.Equal((HttpStatusCode.MovedPermanently, "/archive/"), (bare.StatusCode, bare.Headers.Location?.OriginalString));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/archive/en/2.html", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/archive/de/1.html", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/archive/en/1/../../../appsettings.json", UriKind.Relative))).StatusCode);
