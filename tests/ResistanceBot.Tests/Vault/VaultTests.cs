@@ -184,7 +184,8 @@ public sealed class VaultTests
         await Eventually.AdvanceUntilAsync(
             clock, TimeSpan.FromMinutes(10), () => copies.All(c => admin.BotMessages.Single(m => m.MessageId == c.MessageId).IsDeleted), Wait, "the copies to be deleted");
         Assert.True(clock.GetUtcNow() >= new DateTimeOffset(2031, 7, 24, 10, 0, 0, TimeSpan.Zero), "deleted too early");
-        Assert.Equal(0, await bot.WithDbAsync(d => d.TipViews.CountAsync()));
+        // The janitor deletes the messages first, then their rows: on a busy machine the rows may still be going.
+        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.TipViews.CountAsync()) == 0, Wait, "the copies' rows to go");
     }
 
     [Fact]
