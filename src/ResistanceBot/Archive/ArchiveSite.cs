@@ -55,13 +55,6 @@ internal sealed class ArchiveSite(Localizer strings, IOptions<DigestOptions> dig
 
     private const int FeedEntries = 50;
 
-    private static readonly Dictionary<string, CultureInfo> Cultures = new(StringComparer.Ordinal)
-    {
-        ["en"] = CultureInfo.GetCultureInfo("en-GB"),
-        ["ru"] = CultureInfo.GetCultureInfo("ru-RU"),
-        ["uk"] = CultureInfo.GetCultureInfo("uk-UA"),
-    };
-
     private static readonly byte[] Stylesheet = Encoding.UTF8.GetBytes("""
         html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.55;color:#1b1b1b;background:#fdfdfb}
         body{max-width:42rem;margin:0 auto;padding:1rem 1.2rem 3rem}
@@ -180,7 +173,7 @@ internal sealed class ArchiveSite(Localizer strings, IOptions<DigestOptions> dig
             return null;
         }
 
-        var culture = Cultures[language];
+        var culture = EditionRenderer.CultureOf(language);
         var title = Header(language, edition.Number, edition.Date);
         var body = new StringBuilder("<h1>").Append(Escape(title)).Append("</h1><ol>");
         foreach (var item in edition.Items.OrderBy(i => i.Position))
@@ -226,7 +219,7 @@ internal sealed class ArchiveSite(Localizer strings, IOptions<DigestOptions> dig
             return null;
         }
 
-        var body = new StringBuilder("<article><h1>").Append(Escape(item.Title)).Append("</h1><p class=\"meta\">").Append(Meta(item, Cultures[language])).Append("</p>");
+        var body = new StringBuilder("<article><h1>").Append(Escape(item.Title)).Append("</h1><p class=\"meta\">").Append(Meta(item, EditionRenderer.CultureOf(language))).Append("</p>");
         // The stored text is read back through FullText's parser: only headings, paragraphs, quotations and links come out.
         body.Append(FullText.Serialize(FullText.Parse(item.FullText)).Replace("<h3>", "<h2>", StringComparison.Ordinal).Replace("</h3>", "</h2>", StringComparison.Ordinal));
         body.Append("</article>");
@@ -254,10 +247,7 @@ internal sealed class ArchiveSite(Localizer strings, IOptions<DigestOptions> dig
         return meta.ToString();
     }
 
-    private string Header(string language, int number, DateOnly date) =>
-        strings.Get(language, "digest.header")
-            .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{1}", date.ToString("d MMMM yyyy", Cultures[language]), StringComparison.Ordinal);
+    private string Header(string language, int number, DateOnly date) => EditionRenderer.Title(strings, language, number, date);
 
     /// <summary>
     /// A whole page. <paramref name="root"/> leads from the page to the archive's root; <paramref name="same"/> is the page's

@@ -28,6 +28,15 @@ internal sealed class EditionRenderer(Localizer strings)
         ["uk"] = CultureInfo.GetCultureInfo("uk-UA"),
     };
 
+    /// <summary>The culture an edition's dates are written in, for a language the bot speaks.</summary>
+    public static CultureInfo CultureOf(string language) => Cultures.GetValueOrDefault(language, Cultures[Localizer.Default]);
+
+    /// <summary>An edition's title ("📰 Resistance digest №3 — 16 November 2026"), as plain text: in Telegram and on the web.</summary>
+    public static string Title(Localizer strings, string language, int number, DateOnly date) =>
+        strings.Get(language, "digest.header")
+            .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{1}", date.ToString("d MMMM yyyy", CultureOf(language)), StringComparison.Ordinal);
+
     public IReadOnlyList<string> Render(int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone) =>
         Parts(number, date, items, language, zone).Select(p => p.Html).ToList();
 
@@ -39,10 +48,8 @@ internal sealed class EditionRenderer(Localizer strings)
     public IReadOnlyList<RenderedPart> Parts(
         int number, DateOnly date, IReadOnlyList<EditionItem> items, string language, TimeZoneInfo zone, int leftOut = 0, Uri? webCopy = null)
     {
-        var culture = Cultures.GetValueOrDefault(language, Cultures[Localizer.Default]);
-        var header = new HtmlBuilder().Bold(strings.Get(language, "digest.header")
-            .Replace("{0}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{1}", date.ToString("d MMMM yyyy", culture), StringComparison.Ordinal)).Line();
+        var culture = CultureOf(language);
+        var header = new HtmlBuilder().Bold(Title(strings, language, number, date)).Line();
         if (webCopy is not null)
         {
             header.Anchor(webCopy.AbsoluteUri, strings.Get(language, "digest.web")).Line();
