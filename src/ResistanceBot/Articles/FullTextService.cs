@@ -9,7 +9,7 @@ namespace ResistanceBot.Articles;
 internal sealed class FullTextSignal : Hosting.Signal;
 
 /// <summary>Finds the readable text of candidate articles: fetches each page once (through <see cref="FetchGuard"/>) and extracts it.</summary>
-internal sealed partial class FullTextService(WebFetcher fetcher, ILogger<FullTextService> logger)
+internal sealed partial class FullTextService(PageReader pages, ILogger<FullTextService> logger)
 {
     private const int PerRun = 8;
 
@@ -41,19 +41,9 @@ internal sealed partial class FullTextService(WebFetcher fetcher, ILogger<FullTe
 
     private async Task<(string? Text, string? Problem)> ReadAsync(Uri url, CancellationToken ct)
     {
-        var result = await fetcher.GetAsync(url, null, null, ct);
-        if (result is FetchResult.Failed failed)
-        {
-            return (null, failed.Reason);
-        }
-
-        if (result is not FetchResult.Fetched page || page.MediaType is { } type && !type.Contains("html", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, "not a web page");
-        }
-
-        var text = FullText.Extract(PageReader.Decode(page.Content, page.Charset), page.FinalUrl);
-        return text is null ? (null, "no article text found on the page") : (text, null);
+        // The same fetch and checks as /add; the page's metadata is read too, and not used here.
+        var (page, error) = await pages.ReadAsync(url, ct);
+        return page?.FullText is { } text ? (text, null) : (null, error ?? "no article text found on the page");
     }
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Full text of candidate {ArticleId}: found {Found}, {Length} characters stored")]
