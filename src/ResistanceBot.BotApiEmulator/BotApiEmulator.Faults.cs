@@ -104,7 +104,9 @@ public sealed partial class BotApiEmulator
         }
     }
 
-    private void CheckFloodLocked(ChatState chat)
+    /// <param name="chat">The chat sent to.</param>
+    /// <param name="paid">allow_paid_broadcast: the global limit is 1000/s instead of <see cref="EmulatorFaults.GlobalSendsPerSecond"/>.</param>
+    private void CheckFloodLocked(ChatState chat, bool paid = false)
     {
         var faults = Faults;
         var now = _options.TimeProvider.GetUtcNow();
@@ -120,7 +122,9 @@ public sealed partial class BotApiEmulator
             throw ApiException.TooManyRequests(faults.RetryAfterSeconds);
         }
 
-        var wait = _rates.TryTake("global", faults.GlobalSendsPerSecond, TimeSpan.FromSeconds(1));
+        var wait = paid
+            ? _rates.TryTake("paid", faults.GlobalSendsPerSecond is null ? null : 1000, TimeSpan.FromSeconds(1))
+            : _rates.TryTake("global", faults.GlobalSendsPerSecond, TimeSpan.FromSeconds(1));
         if (wait is null && chat.Type == "private")
         {
             wait = _rates.TryTake("chat:" + chat.Id.ToString(CultureInfo.InvariantCulture), faults.PerChatSendsPerSecond, TimeSpan.FromSeconds(1));

@@ -125,7 +125,13 @@ public sealed partial class BotApiEmulator
                 throw ApiException.BadRequest("message to be replied not found");
             }
 
-            CheckFloodLocked(chat);
+            var paid = r.Bool("allow_paid_broadcast");
+            CheckFloodLocked(chat, paid);
+            if (paid)
+            {
+                Stats.PaidBroadcast();
+            }
+
             record = new MessageRecord
             {
                 MessageId = chat.NextMessageId++,

@@ -59,6 +59,7 @@ public sealed class EmulatorStats
     private long _forbidden;
     private long _badRequests;
     private long _droppedAfterSend;
+    private long _paidBroadcasts;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -77,6 +78,11 @@ public sealed class EmulatorStats
 
     /// <summary>Sends that reached the chat but whose answer was lost: the bot cannot know, and may send them again.</summary>
     public long DroppedAfterSend => Interlocked.Read(ref _droppedAfterSend);
+
+    /// <summary>Sends accepted with allow_paid_broadcast (each would cost Stars on the real Telegram).</summary>
+    public long PaidBroadcasts => Interlocked.Read(ref _paidBroadcasts);
+
+    internal void PaidBroadcast() => Interlocked.Increment(ref _paidBroadcasts);
 
     internal void Request() => Interlocked.Increment(ref _requests);
 

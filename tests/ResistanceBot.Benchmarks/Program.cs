@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using ResistanceBot.Tests.Infrastructure;
 
 // The fan-out benchmark: N subscribers in SQLite (or PostgreSQL with --postgres), the real bot as its own process, the emulator on 127.0.0.1.
@@ -24,6 +23,13 @@ if (args is ["--clean-peak", var cleanPath, var warmUpPath])
 if (args.Contains("--clean"))
 {
     return CleanBenchmark.Run();
+}
+
+if (args.Contains("--intake"))
+{
+    var phase = Array.IndexOf(args, "--phase") is var ph and >= 0 && ph + 1 < args.Length ? args[ph + 1] : null;
+    await IntakeBenchmark.RunAsync(Arg("--readers", 10_000), subscribers, limit, Database, phase);
+    return 0;
 }
 
 if (args.Contains("--vault"))
@@ -61,23 +67,7 @@ async Task<(double Rate, long Peak, double CpuPerSend)> RunAsync(string name, in
     await using var emulator = await ResistanceBot.BotApiEmulator.BotApiEmulator.StartAsync();
     emulator.Faults.GlobalSendsPerSecond = emulatorLimit;
     var dir = Directory.CreateTempSubdirectory("resistancebot-bench");
-    string[] settings =
-    [
-        $"--Telegram:BotToken={emulator.Token}",
-        $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
-        "--Telegram:PollTimeoutSeconds=1",
-        .. Database(dir.FullName),
-        $"--Security:DataKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
-        $"--Security:PseudonymKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
-        .. TestVault.Settings,
-        "--Staff:AdminIds:0=1",
-        $"--Delivery:MessagesPerSecond={botLimit}",
-        $"--Delivery:Parallelism={parallelism}",
-        "--Http:Urls=http://127.0.0.1:0",
-        "--Digest:TimeZone=UTC",
-        $"--Digest:EditionTime={TimeProvider.System.GetUtcNow().AddHours(12):HH:mm}",
-        "--Logging:LogLevel:Default=Warning",
-    ];
+    var settings = BenchSettings.For(emulator, Database(dir.FullName), botLimit, parallelism);
     var ids = Enumerable.Range(1, subscribers).Select(i => 100_000_000L + i).ToList();
     var seedClock = Stopwatch.StartNew();
     await using (var seed = await Seed.OpenAsync(settings))
@@ -181,23 +171,6 @@ int Arg(string name, int fallback)
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-static long PeakWorkingSet(int pid)
-{
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
-    catch (IOException)
-    {
-        return 0;
-    }
-}
+static long PeakWorkingSet(int pid) => IntakeBenchmark.PeakWorkingSet(pid);
 
-static double CpuSeconds(int pid)
-{
-    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-}
+static double CpuSeconds(int pid) => IntakeBenchmark.CpuSeconds(pid);

@@ -77,8 +77,7 @@ internal sealed partial class FeedService(
         {
             feed.Failures++;
             feed.LastError = PlainText.Cut(outcome.Error ?? "failed", 300);
-            var backoff = TimeSpan.FromMinutes(feed.IntervalMinutes * Math.Pow(2, Math.Min(feed.Failures, 8)) / 2);
-            feed.NextPollAt = now.UtcDateTime.Add(backoff < MaxBackoff ? backoff : MaxBackoff);
+            feed.NextPollAt = now.UtcDateTime.Add(Hosting.Backoff.After(feed.Failures, TimeSpan.FromMinutes(feed.IntervalMinutes), MaxBackoff));
             feed.FailingSince ??= now.UtcDateTime;
             LogFailed(logger, feed.Id, feed.Failures, feed.LastError);
             if (!feed.FailureNoticeSent && now.UtcDateTime - feed.FailingSince >= NoticeAfter)

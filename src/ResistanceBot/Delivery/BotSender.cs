@@ -93,17 +93,21 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
     /// <summary>
     /// Sends HTML; <paramref name="perChatPaced"/> is true when the caller already spaces messages to this chat (the fan-out's
     /// edition parts); <paramref name="protect"/> forbids forwarding and saving it; <paramref name="replyTo"/> answers a message.
+    /// <paramref name="lane"/> defaults to the ambient one (<see cref="SendLanes"/>); <paramref name="paidBroadcast"/> sets
+    /// Telegram's <c>allow_paid_broadcast</c>.
     /// </summary>
     public Task<SendOutcome> SendTextAsync(
-        long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, bool perChatPaced = false, bool protect = false, int? replyTo = null, CancellationToken ct = default) =>
+        long chatId, string html, InlineKeyboardMarkup? markup = null, bool preview = false, bool perChatPaced = false, bool protect = false, int? replyTo = null,
+        SendLane? lane = null, bool paidBroadcast = false, CancellationToken ct = default) =>
         SendAsync(chatId, "sendMessage", async c => (await bot.SendMessage(
             chatId, html, ParseMode.Html, replyParameters: replyTo is { } to ? new ReplyParameters { MessageId = to } : null, replyMarkup: markup,
-            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, protectContent: protect, cancellationToken: c)).Id, ct, perChat: !perChatPaced);
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = !preview }, protectContent: protect, allowPaidBroadcast: paidBroadcast, cancellationToken: c)).Id,
+            ct, perChat: !perChatPaced, lane: lane);
 
-    public Task<SendOutcome> EditTextAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default) =>
+    public Task<SendOutcome> EditTextAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? markup = null, SendLane? lane = null, CancellationToken ct = default) =>
         SendAsync(chatId, "editMessageText", async c => (await bot.EditMessageText(
             chatId, messageId, html, ParseMode.Html, replyMarkup: markup,
-            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct);
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true }, cancellationToken: c)).Id, ct, lane: lane);
 
     /// <summary>Uploads a file as a new message (never a forward: nothing links it to where it came from).</summary>
     public Task<SendOutcome> SendFileAsync(long chatId, byte[] content, string fileName, bool asPhoto, string? captionHtml = null, bool protect = false, CancellationToken ct = default) =>
@@ -179,14 +183,15 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
         }
     }
 
-    private async Task<SendOutcome> SendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true, bool perChat = true)
+    private async Task<SendOutcome> SendAsync(
+        long chatId, string method, Func<CancellationToken, Task<int>> call, CancellationToken ct, bool limited = true, bool perChat = true, SendLane? lane = null)
     {
-        var outcome = await TrySendAsync(chatId, method, call, limited, perChat, ct);
+        var outcome = await TrySendAsync(chatId, method, call, limited, perChat, lane ?? SendLanes.Current, ct);
         metrics.Sent(outcome.Status);
         return outcome;
     }
 
-    private async Task<SendOutcome> TrySendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, bool limited, bool perChat, CancellationToken ct)
+    private async Task<SendOutcome> TrySendAsync(long chatId, string method, Func<CancellationToken, Task<int>> call, bool limited, bool perChat, SendLane lane, CancellationToken ct)
     {
         try
         {
@@ -199,7 +204,7 @@ internal sealed partial class BotSender(ITelegramBotClient bot, SendLimiter limi
                         return await call(c);
                     }
 
-                    using var permit = await limiter.AcquireAsync(chatId, perChat, c);
+                    using var permit = await limiter.AcquireAsync(chatId, perChat, lane, c);
                     return await call(c);
                 },
                 ct);

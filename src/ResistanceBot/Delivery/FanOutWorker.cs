@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ResistanceBot.Privacy;
@@ -12,8 +13,8 @@ internal sealed class OutboxSignal : Hosting.Signal;
 
 /// <summary>
 /// Drains the outbox: claims due rows in batches (never a later part of an edition before the earlier one was sent), sends
-/// them through <see cref="BotSender"/> with <c>Delivery:Parallelism</c> in flight, and records each small chunk's outcomes at
-/// once, so a crash can send again only what was in flight. 403 unsubscribes the reader and drops their rows; 400 is final;
+/// them through <see cref="BotSender"/> with <c>Delivery:Parallelism</c> in flight, and records outcomes as they come, each
+/// send's slot held until its outcome is written, so a crash can send again at most <c>Delivery:Parallelism</c> messages. 403 unsubscribes the reader and drops their rows; 400 is final;
 /// transient failures come back later with backoff.
 /// </summary>
 internal sealed partial class FanOutWorker(
@@ -32,6 +33,8 @@ internal sealed partial class FanOutWorker(
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PartSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryFirst = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan RetryCeiling = TimeSpan.FromMinutes(30);
 
     /// <summary>Edition parts as they are sent, their buttons parsed once: a fan-out sends each part to many readers.</summary>
     private readonly Dictionary<(int Edition, string Language, int Variant, int Index), (string Html, InlineKeyboardMarkup? Markup)> _parts = [];
@@ -48,21 +51,25 @@ internal sealed partial class FanOutWorker(
     {
         await ReleaseStaleClaimsAsync(stoppingToken);
         _cursor = 0;
-        var pause = TimeSpan.Zero;
+        var pause = new Hosting.Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var (claimed, failedAll) = await RunBatchAsync(stoppingToken);
-                pause = failedAll ? Backoff(pause) : TimeSpan.Zero;
-                if (pause > TimeSpan.Zero)
+                if (failedAll)
                 {
-                    LogPaused(logger, pause.TotalSeconds);
-                    await Task.Delay(pause, time, stoppingToken);
+                    var delay = pause.Next();
+                    LogPaused(logger, delay.TotalSeconds);
+                    await Task.Delay(delay, time, stoppingToken);
                 }
-                else if (claimed == 0)
+                else
                 {
-                    await signal.WaitAsync(IdleLook, stoppingToken);
+                    pause.Reset();
+                    if (claimed == 0)
+                    {
+                        await signal.WaitAsync(IdleLook, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -76,9 +83,6 @@ internal sealed partial class FanOutWorker(
             }
         }
     }
-
-    private static TimeSpan Backoff(TimeSpan previous) =>
-        previous == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(30, previous.TotalSeconds * 2));
 
     /// <summary>One instance sends (<see cref="Leadership"/>): rows it finds claimed as it takes over were left by a crash or a predecessor.</summary>
     private async Task ReleaseStaleClaimsAsync(CancellationToken ct)
@@ -115,27 +119,52 @@ internal sealed partial class FanOutWorker(
         _cursor = batch.Count < BatchSize ? 0 : batch[^1].Id;
 
         await LoadPartsAsync(db, batch, ct);
-        var chunkSize = options.Value.Parallelism;
-        var failures = 0;
-        using var limiter = new SemaphoreSlim(options.Value.Parallelism);
-        foreach (var chunk in batch.Chunk(chunkSize * 2))
-        {
-            var outcomes = await Task.WhenAll(chunk.Select(async row =>
+
+        // A slot is held from before a send until its outcome is written: whatever a kill interrupts, at most Parallelism sends
+        // went out without a record, and only those can go out again. Outcomes are written as they come, in small groups,
+        // while the other slots go on sending.
+        var slots = new SemaphoreSlim(options.Value.Parallelism);
+        var finished = Channel.CreateUnbounded<(Row Row, SendOutcome Outcome)>(new UnboundedChannelOptions { SingleReader = true });
+        var sending = Task.Run(
+            async () =>
             {
-                await limiter.WaitAsync(ct);
                 try
                 {
-                    return (Row: row, Outcome: await SendAsync(row, ct));
+                    var sends = new List<Task>(batch.Count);
+                    foreach (var row in batch)
+                    {
+                        await slots.WaitAsync(ct);
+                        sends.Add(SendOneAsync(row));
+                    }
+
+                    await Task.WhenAll(sends);
+                    finished.Writer.TryComplete();
                 }
-                finally
+                catch (Exception e)
                 {
-                    limiter.Release();
+                    finished.Writer.TryComplete(e);
                 }
-            }));
-            failures += outcomes.Count(o => o.Outcome.Status == SendStatus.Failed);
+            },
+            CancellationToken.None);
+
+        async Task SendOneAsync(Row row) => finished.Writer.TryWrite((row, await SendAsync(row, ct)));
+
+        var failures = 0;
+        var outcomes = new List<(Row Row, SendOutcome Outcome)>();
+        while (await finished.Reader.WaitToReadAsync(ct))
+        {
+            while (finished.Reader.TryRead(out var outcome))
+            {
+                outcomes.Add(outcome);
+            }
+
             await RecordAsync(db, outcomes, ct);
+            failures += outcomes.Count(o => o.Outcome.Status == SendStatus.Failed);
+            slots.Release(outcomes.Count);
+            outcomes.Clear();
         }
 
+        await sending;
         return (batch.Count, failures == batch.Count);
     }
 
@@ -262,9 +291,12 @@ internal sealed partial class FanOutWorker(
         }
 
         // Edition parts are paced per chat by the claim query; one-off messages (to groups, to tipsters) by the sender's limiter.
+        // Editions are bulk: answers and staff notices overtake them under the one ceiling.
+        var lane = row.EditionId is null ? SendLane.Notice : SendLane.Bulk;
         var outcome = row.Edit is { } edit
-            ? await sender.EditTextAsync(chatId, edit, html, markup, ct)
-            : await sender.SendTextAsync(chatId, html, markup, perChatPaced: row.EditionId is not null, ct: ct);
+            ? await sender.EditTextAsync(chatId, edit, html, markup, lane, ct)
+            : await sender.SendTextAsync(
+                chatId, html, markup, perChatPaced: row.EditionId is not null, lane: lane, paidBroadcast: row.EditionId is not null && options.Value.PaidBroadcast, ct: ct);
         if (outcome.Ok && row.DeleteAfterMinutes is { } minutes)
         {
             janitor.DeleteLater(chatId, outcome.MessageId, TimeSpan.FromMinutes(minutes), language: null);
@@ -273,7 +305,7 @@ internal sealed partial class FanOutWorker(
         return outcome;
     }
 
-    private async Task RecordAsync(BotDbContext db, (Row Row, SendOutcome Outcome)[] outcomes, CancellationToken ct)
+    private async Task RecordAsync(BotDbContext db, List<(Row Row, SendOutcome Outcome)> outcomes, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var gone = new HashSet<int>();
@@ -319,7 +351,7 @@ internal sealed partial class FanOutWorker(
                     }
                     else
                     {
-                        stub.NotBefore = now.AddSeconds(Math.Min(1800, 15 * Math.Pow(2, attempts - 1)));
+                        stub.NotBefore = now.Add(Hosting.Backoff.After(attempts, RetryFirst, RetryCeiling));
                     }
 
                     break;

@@ -5,12 +5,21 @@ namespace ResistanceBot.Delivery;
 
 /// <summary>
 /// Telegram's flood limits as rate limiters: a global ceiling (<c>Delivery:MessagesPerSecond</c>), about one message per second
-/// into one private chat (short bursts allowed), and 20 per minute into one group. Acquiring waits; it does not fail.
+/// into one private chat (short bursts allowed), and 20 per minute into one group. Acquiring waits; it does not fail. Sends
+/// waiting for the ceiling wait in lanes (<see cref="SendLane"/>): one pump takes each permit from the token bucket as it
+/// becomes free and gives it to the first waiter of the lowest lane, so answers overtake a fan-out without the ceiling moving.
 /// </summary>
 internal sealed class SendLimiter : IAsyncDisposable
 {
+    private static readonly int Lanes = Enum.GetValues<SendLane>().Length;
+
     private readonly TokenBucketRateLimiter _global;
     private readonly PartitionedRateLimiter<long> _perChat;
+    private readonly LaneWaiters<RateLimitLease> _waiting = new(Lanes);
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _queued = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
 
     public SendLimiter(IOptions<DeliveryOptions> options)
     {
@@ -49,21 +58,74 @@ internal sealed class SendLimiter : IAsyncDisposable
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 AutoReplenishment = false,
             }));
+        _pump = Task.Run(PumpAsync);
     }
 
     /// <summary>
     /// Waits for a permit in the chat's limiter (unless the caller paces that chat itself, as the fan-out does for edition
-    /// parts) and then in the global one.
+    /// parts) and then, in its lane, in the global one.
     /// </summary>
-    public async ValueTask<Permit> AcquireAsync(long chatId, bool perChat, CancellationToken ct)
+    public async ValueTask<Permit> AcquireAsync(long chatId, bool perChat, SendLane lane, CancellationToken ct)
     {
         var chatLease = perChat ? await _perChat.AcquireAsync(chatId, 1, ct) : await _global.AcquireAsync(0, ct);
-        var globalLease = await _global.AcquireAsync(1, ct);
-        return new Permit(chatLease, globalLease);
+        try
+        {
+            return new Permit(chatLease, await AcquireGlobalAsync(lane, ct));
+        }
+        catch
+        {
+            chatLease.Dispose();
+            throw;
+        }
+    }
+
+    private async ValueTask<RateLimitLease> AcquireGlobalAsync(SendLane lane, CancellationToken ct)
+    {
+        Task<RateLimitLease> waiting;
+        lock (_lock)
+        {
+            // Nobody waiting and a token free: take it at once (the bucket refuses this while its own queue is not empty).
+            if (_waiting.Count == 0 && _global.AttemptAcquire(1) is { IsAcquired: true } lease)
+            {
+                return lease;
+            }
+
+            waiting = _waiting.Enqueue((int)lane, ct);
+        }
+
+        _queued.Release();
+        return await waiting;
+    }
+
+    /// <summary>One permit per queued waiter, each given to whoever is first in the lowest lane when it comes free.</summary>
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _queued.WaitAsync(_stop.Token);
+                var lease = await _global.AcquireAsync(1, _stop.Token);
+                lock (_lock)
+                {
+                    if (!_waiting.TryHandOff(lease))
+                    {
+                        lease.Dispose(); // its waiter was cancelled
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync();
+        await _pump;
+        _stop.Dispose();
+        _queued.Dispose();
         await _global.DisposeAsync();
         await _perChat.DisposeAsync();
     }

@@ -16,7 +16,16 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
 {
     private const string Purpose = "staff row";
 
+    /// <summary>Staff ids found by the last reads of their role (staff ids are not secret: the audit log names them).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _seen = new();
+
     public bool IsConfiguredAdmin(long userId) => options.Value.AdminIds.Contains(userId);
+
+    /// <summary>
+    /// Whether the last read of this user's role found one: a hint for ordering updates, read from memory. It grants nothing;
+    /// <see cref="RoleOfAsync(long, CancellationToken)"/> decides what an update may do, from the database, every time.
+    /// </summary>
+    public bool SeenAsStaff(long userId) => IsConfiguredAdmin(userId) || _seen.ContainsKey(userId);
 
     public async Task<StaffRole> RoleOfAsync(long userId, CancellationToken ct)
     {
@@ -26,9 +35,29 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
+        return await RoleOfAsync(scope.ServiceProvider.GetRequiredService<BotDbContext>(), userId, ct);
+    }
+
+    /// <summary>The same, read through the caller's context (an update's, which has its connection open already).</summary>
+    public async Task<StaffRole> RoleOfAsync(BotDbContext db, long userId, CancellationToken ct)
+    {
+        if (IsConfiguredAdmin(userId))
+        {
+            return StaffRole.Admin;
+        }
+
         var row = await db.StaffMembers.AsNoTracking().FirstOrDefaultAsync(s => s.UserId == userId, ct);
-        return row is not null && IsGenuine(row) ? row.Role : StaffRole.None;
+        var role = row is not null && IsGenuine(row) ? row.Role : StaffRole.None;
+        if (role == StaffRole.None)
+        {
+            _seen.TryRemove(userId, out _);
+        }
+        else
+        {
+            _seen[userId] = true;
+        }
+
+        return role;
     }
 
     /// <summary>Everyone with a role: configured admins first, then the staff table's genuine rows.</summary>

@@ -75,7 +75,7 @@ internal sealed class BotContext(
         ChatId = chatId;
         UserId = user.Id;
         TelegramLanguage = user.LanguageCode;
-        Role = await staff.RoleOfAsync(user.Id, ct);
+        Role = await staff.RoleOfAsync(db, user.Id, ct);
         Reader = await db.Readers.FirstOrDefaultAsync(r => r.Pseudonym == ReaderKey, ct);
     }
 
@@ -160,7 +160,7 @@ internal sealed class BotContext(
 
     public async Task<SendOutcome> EditAsync(int messageId, string html, InlineKeyboardMarkup? markup = null, CancellationToken ct = default)
     {
-        var outcome = await sender.EditTextAsync(ChatId, messageId, html, markup, ct);
+        var outcome = await sender.EditTextAsync(ChatId, messageId, html, markup, ct: ct);
         await OnOutcomeAsync(outcome, ct);
         return outcome;
     }

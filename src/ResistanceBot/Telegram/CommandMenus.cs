@@ -85,6 +85,7 @@ internal sealed partial class MenuPublisher(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var backoff = new Hosting.Backoff(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60));
         for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
@@ -103,7 +104,10 @@ internal sealed partial class MenuPublisher(
             catch (Exception e) when (e is RequestException or HttpRequestException or System.Data.Common.DbException)
             {
                 LogFailed(logger, attempt, e.GetType().Name);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, attempt * 5)), time, stoppingToken);
+                if (!await Hosting.Backoff.WaitAsync(backoff.Next(), time, stoppingToken))
+                {
+                    return;
+                }
             }
         }
     }

@@ -35,27 +35,32 @@ internal interface IStrayMessageHandler
 /// <param name="Role">Who may use it; <see cref="StaffRole.None"/> means every reader.</param>
 /// <param name="InMenu">Whether it is listed in the bot's menu and /help.</param>
 /// <param name="Handler">The <see cref="ICommandHandler"/> type, resolved per update.</param>
-internal sealed record CommandDefinition(string Name, StaffRole Role, Type Handler, bool InMenu = true);
+/// <param name="Lane">Which updates it overtakes while they wait for a slot (<see cref="IntakeLane"/>).</param>
+internal sealed record CommandDefinition(string Name, StaffRole Role, Type Handler, bool InMenu = true, IntakeLane Lane = IntakeLane.Reader);
 
-internal sealed record CallbackDefinition(string Prefix, Type Handler);
+/// <param name="Prefix">The callback data up to its first colon.</param>
+/// <param name="Handler">The <see cref="ICallbackHandler"/> type, resolved per update.</param>
+/// <param name="Lane">Which updates it overtakes while they wait for a slot (<see cref="IntakeLane"/>).</param>
+internal sealed record CallbackDefinition(string Prefix, Type Handler, IntakeLane Lane = IntakeLane.Reader);
 
 internal sealed record ConversationDefinition(string State, Type Handler);
 
 internal static class HandlerRegistration
 {
-    public static IServiceCollection AddCommand<T>(this IServiceCollection services, string name, StaffRole role = StaffRole.None, bool inMenu = true)
+    public static IServiceCollection AddCommand<T>(
+        this IServiceCollection services, string name, StaffRole role = StaffRole.None, bool inMenu = true, IntakeLane lane = IntakeLane.Reader)
         where T : class, ICommandHandler
     {
         services.TryAddScoped<T>();
-        services.AddSingleton(new CommandDefinition(name, role, typeof(T), inMenu));
+        services.AddSingleton(new CommandDefinition(name, role, typeof(T), inMenu, lane));
         return services;
     }
 
-    public static IServiceCollection AddCallback<T>(this IServiceCollection services, string prefix)
+    public static IServiceCollection AddCallback<T>(this IServiceCollection services, string prefix, IntakeLane lane = IntakeLane.Reader)
         where T : class, ICallbackHandler
     {
         services.TryAddScoped<T>();
-        services.AddSingleton(new CallbackDefinition(prefix, typeof(T)));
+        services.AddSingleton(new CallbackDefinition(prefix, typeof(T), lane));
         return services;
     }
 

@@ -7,13 +7,16 @@ using Telegram.Bot.Types.Enums;
 namespace ResistanceBot.Telegram;
 
 /// <summary>
-/// Long polling: take a batch, handle each update, and only then move the offset past it. The offset reaches Telegram with the
-/// next getUpdates, so an update whose handler was cut short by a crash comes again after the restart (and the update log
-/// keeps one that did finish from being handled twice).
+/// Long polling: take a batch and hand each update to <see cref="ChatOrderedRunner"/>, which runs different chats concurrently
+/// and one chat in order. The offset only moves past an update once it and every earlier one have finished: the offset reaches
+/// Telegram with the next getUpdates, so an update whose handler was cut short by a crash comes again after the restart (and the
+/// update log keeps one that did finish from being handled twice). Updates already taken come back in the next batch while
+/// they run; they are recognised by id and skipped, so the window of updates in flight is Telegram's batch of 100 counted from
+/// the oldest unfinished one.
 /// </summary>
 internal sealed partial class PollingIntake(
     ITelegramBotClient bot,
-    UpdateDispatcher dispatcher,
+    ChatOrderedRunner runner,
     IOptions<TelegramOptions> options,
     TimeProvider time,
     ILogger<PollingIntake> logger) : BackgroundService
@@ -23,17 +26,32 @@ internal sealed partial class PollingIntake(
     /// <summary>How long a handler may run on after shutdown begins.</summary>
     private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(20);
 
-    /// <summary>A handler running longer than this is stuck: it is cancelled and the update is given up.</summary>
+    /// <summary>A handler running (or waiting behind its chat) longer than this is stuck: it is cancelled and the update is given up.</summary>
     private static readonly TimeSpan HandlerLimit = TimeSpan.FromMinutes(2);
+
+    /// <summary>While updates run, how long to wait for them to finish before asking for more anyway.</summary>
+    private static readonly TimeSpan BusyLook = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// With this many updates unfinished, the next getUpdates waits until fewer are: each batch brings back the ones still
+    /// running, and asking at once would read the same updates over and over for a few new ones.
+    /// </summary>
+    private const int LowWater = 50;
+
+    private readonly SemaphoreSlim _finished = new(0);
+    private int _unfinished;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var offset = 0;
-        var failures = 0;
+        // Taken updates in id order, each with whether it finished (false: cut short by shutdown, to come again).
+        var taken = new LinkedList<(int Id, Task<bool> Finished)>();
+        var next = 0; // the id after the last update taken
+        var retry = new Hosting.Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         var webhookRemoved = false;
         LogStarted(logger);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var offset = Confirmable(taken, next);
             Update[] updates;
             try
             {
@@ -44,8 +62,9 @@ internal sealed partial class PollingIntake(
                     webhookRemoved = true;
                 }
 
-                updates = await bot.GetUpdates(offset, 100, options.Value.PollTimeoutSeconds, AllowedUpdates, stoppingToken);
-                failures = 0;
+                // With updates running, the batch comes back at once (it holds them), so there is nothing to wait for.
+                updates = await bot.GetUpdates(offset, 100, taken.Count == 0 ? options.Value.PollTimeoutSeconds : 0, AllowedUpdates, stoppingToken);
+                retry.Reset();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -53,14 +72,9 @@ internal sealed partial class PollingIntake(
             }
             catch (Exception e) when (e is RequestException or HttpRequestException or TaskCanceledException)
             {
-                failures++;
-                var delay = Backoff(failures);
+                var delay = retry.Next();
                 LogPollFailed(logger, (e as ApiRequestException)?.ErrorCode ?? 0, e.GetType().Name, delay.TotalSeconds);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await Hosting.Backoff.WaitAsync(delay, time, stoppingToken))
                 {
                     break;
                 }
@@ -68,37 +82,105 @@ internal sealed partial class PollingIntake(
                 continue;
             }
 
+            var fresh = 0;
             foreach (var update in updates)
             {
-                // The handler in flight finishes even when shutdown has begun (within a grace period); no new one starts after that.
-                using var handler = new CancellationTokenSource(HandlerLimit, time);
-                using var shutdown = stoppingToken.Register(() => handler.CancelAfter(HandlerGrace));
-                try
+                if (update.Id < next)
                 {
-                    await dispatcher.DispatchAsync(update, handler.Token);
-                }
-                catch (OperationCanceledException) when (handler.IsCancellationRequested)
-                {
-                    if (stoppingToken.IsCancellationRequested)
-                    {
-                        // Not confirmed: the update comes again after the restart.
-                        LogCutShort(logger, update.Id);
-                        break;
-                    }
-
-                    LogHandlerTimedOut(logger, update.Id, HandlerLimit.TotalSeconds);
+                    continue; // still running, from an earlier batch
                 }
 
-                offset = update.Id + 1;
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
+                Interlocked.Increment(ref _unfinished);
+                taken.AddLast((update.Id, HandleAsync(update, stoppingToken)));
+                next = update.Id + 1;
+                fresh++;
+            }
+
+            if (!await PaceAsync(fresh, stoppingToken))
+            {
+                break;
             }
         }
 
-        await ConfirmAsync(offset);
+        // The handlers in flight finish (within the grace period); then Telegram learns how far everything is done.
+        await Task.WhenAll(taken.Select(t => t.Finished));
+        await ConfirmAsync(Confirmable(taken, next));
         LogStopped(logger);
+    }
+
+    /// <summary>
+    /// Before the next getUpdates: nothing to wait for when no update runs; with many running, until fewer than
+    /// <see cref="LowWater"/> are; with a batch that brought nothing new, until one finishes. Never longer than
+    /// <see cref="BusyLook"/>. False when shutdown began.
+    /// </summary>
+    private async Task<bool> PaceAsync(int fresh, CancellationToken stoppingToken)
+    {
+        var waitFor = fresh == 0 ? Volatile.Read(ref _unfinished) - 1 : LowWater - 1;
+        if (Volatile.Read(ref _unfinished) == 0 || Volatile.Read(ref _unfinished) <= waitFor)
+        {
+            return true;
+        }
+
+        // Real time, not the bot's clock: this paces requests to the Bot API, and a test's frozen clock must not stop intake.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (Volatile.Read(ref _unfinished) > waitFor && waited.Elapsed < BusyLook)
+            {
+                await _finished.WaitAsync(BusyLook - waited.Elapsed, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Drops finished updates from the front and returns the offset that confirms exactly them.</summary>
+    private static int Confirmable(LinkedList<(int Id, Task<bool> Finished)> taken, int next)
+    {
+        while (taken.First is { } first && first.Value.Finished.IsCompleted)
+        {
+            if (!first.Value.Finished.Result)
+            {
+                return first.Value.Id; // cut short: it must come again
+            }
+
+            taken.RemoveFirst();
+        }
+
+        return taken.First?.Value.Id ?? next;
+    }
+
+    /// <returns>Whether the update is done with (handled, failed and apologised for, or given up as stuck).</returns>
+    private async Task<bool> HandleAsync(Update update, CancellationToken stoppingToken)
+    {
+        // The handler in flight finishes even when shutdown has begun (within a grace period); none starts after that.
+        using var handler = new CancellationTokenSource(HandlerLimit, time);
+        using var shutdown = stoppingToken.Register(() => handler.CancelAfter(HandlerGrace));
+        try
+        {
+            await runner.RunAsync(update, handler.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (handler.IsCancellationRequested)
+        {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                LogCutShort(logger, update.Id);
+                return false;
+            }
+
+            LogHandlerTimedOut(logger, update.Id, HandlerLimit.TotalSeconds);
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _unfinished);
+            _finished.Release();
+        }
     }
 
     /// <summary>Tells Telegram which updates are done, so that a clean restart does not receive them again.</summary>
@@ -119,9 +201,6 @@ internal sealed partial class PollingIntake(
             // Not confirmed: the update log will skip these when they come again.
         }
     }
-
-    private static TimeSpan Backoff(int failures) =>
-        TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 5)) / 2) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Taking updates by long polling")]
     private static partial void LogStarted(ILogger logger);

@@ -26,6 +26,9 @@ internal sealed class TelegramOptions
     /// <summary>Seconds one getUpdates long poll waits (the real server caps it at 50).</summary>
     public int PollTimeoutSeconds { get; set; } = 25;
 
+    /// <summary>Updates handled at once, each of a different chat (one chat's updates are always handled in order).</summary>
+    public int MaxConcurrentUpdates { get; set; } = 16;
+
     /// <summary>A Bot API token is digits, a colon, then the secret.</summary>
     internal static bool LooksLikeToken(string token)
     {
@@ -62,6 +65,11 @@ internal sealed class TelegramOptionsValidator : IValidateOptions<TelegramOption
         if (o.PollTimeoutSeconds is < 0 or > 50)
         {
             failures.Add("Telegram:PollTimeoutSeconds must be between 0 and 50.");
+        }
+
+        if (o.MaxConcurrentUpdates is < 1 or > 256)
+        {
+            failures.Add("Telegram:MaxConcurrentUpdates must be between 1 and 256.");
         }
 
         if (o.Mode == IntakeMode.Webhook)

@@ -26,6 +26,7 @@ internal static class TelegramServices
         services.AddSingleton<BotIdentity>();
         services.AddSingleton<UpdateLog>();
         services.AddSingleton<UpdateDispatcher>();
+        services.AddSingleton<ChatOrderedRunner>();
         services.AddSingleton<CommandMenus>();
         services.AddScoped<BotContext>();
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 
@@ -15,6 +16,7 @@ internal sealed partial class UpdateDispatcher(
     IEnumerable<CommandDefinition> commands,
     IEnumerable<CallbackDefinition> callbacks,
     IEnumerable<ConversationDefinition> conversations,
+    Staff.StaffDirectory staff,
     Hosting.BotMetrics metrics,
     ILogger<UpdateDispatcher> logger)
 {
@@ -24,34 +26,72 @@ internal sealed partial class UpdateDispatcher(
 
     internal IEnumerable<CommandDefinition> Commands => _commands.Values;
 
-    /// <summary>Handles an update once, however often it arrives.</summary>
+    /// <summary>
+    /// The lane an update waits in for a slot, judged without the database: staff by <see cref="Staff.StaffDirectory.SeenAsStaff"/>
+    /// (a hint for order only; what the update may do is decided fresh), the tip line by the commands and buttons it registered
+    /// and by every private message that is not a command (a tipster's text, photo or file).
+    /// </summary>
+    public IntakeLane LaneOf(Update update)
+    {
+        if ((update.Message?.From ?? update.EditedMessage?.From ?? update.CallbackQuery?.From) is { } from && staff.SeenAsStaff(from.Id))
+        {
+            return IntakeLane.Staff;
+        }
+
+        if (update.CallbackQuery?.Data is { } data)
+        {
+            var colon = data.IndexOf(':', StringComparison.Ordinal);
+            return _callbacks.TryGetValue(colon < 0 ? data : data[..colon], out var callback) ? callback.Lane : IntakeLane.Reader;
+        }
+
+        if ((update.Message ?? update.EditedMessage) is not { } message)
+        {
+            return IntakeLane.Reader;
+        }
+
+        if (message.Text is not { } text || !text.StartsWith('/'))
+        {
+            return IntakeLane.TipLine;
+        }
+
+        var (name, _, _) = ParseCommand(text, null);
+        return _commands.TryGetValue(name, out var command) ? command.Lane : IntakeLane.Reader;
+    }
+
+    /// <summary>Handles an update once, however often it arrives. The claim, the handler and the completion share one context.</summary>
     public async Task DispatchAsync(Update update, CancellationToken ct)
     {
-        if (!await updateLog.TryClaimAsync(update.Id, ct))
+        // Every send the handler makes is an answer to someone who just wrote: it overtakes notices and fan-out.
+        using var lane = Delivery.SendLanes.Enter(Delivery.SendLane.Answer);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Storage.BotDbContext>();
+        // One connection for the whole update: EF would otherwise open and close one per query, and each SQLite open
+        // registers EF's functions again; an update makes four to six queries.
+        await db.Database.OpenConnectionAsync(ct);
+        if (!await updateLog.TryClaimAsync(db, update.Id, ct))
         {
             LogDuplicate(logger, update.Id);
             metrics.DuplicateUpdate();
             return;
         }
 
-        await using (var scope = scopes.CreateAsyncScope())
+        var handler = "none";
+        try
         {
-            var handler = "none";
-            try
-            {
-                handler = await RouteAsync(scope.ServiceProvider, update, ct);
-                LogHandled(logger, update.Id, update.Type);
-                metrics.UpdateHandled(update.Type);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                LogHandlerFailed(logger, update.Id, update.Type, handler, SafeException.From(e));
-                metrics.HandlerFailed();
-                await ApologiseAsync(scope.ServiceProvider, update, ct);
-            }
+            handler = await RouteAsync(scope.ServiceProvider, update, ct);
+            LogHandled(logger, update.Id, update.Type);
+            metrics.UpdateHandled(update.Type);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogHandlerFailed(logger, update.Id, update.Type, handler, SafeException.From(e));
+            metrics.HandlerFailed();
+            await ApologiseAsync(scope.ServiceProvider, update, ct);
         }
 
-        await updateLog.CompleteAsync(update.Id, ct);
+        // A failed handler may have left changes it could not save: they must not ride along with anything written later.
+        db.ChangeTracker.Clear();
+        await updateLog.CompleteAsync(db, update.Id, ct);
     }
 
     private async Task<string> RouteAsync(IServiceProvider services, Update update, CancellationToken ct)

@@ -6,34 +6,26 @@ namespace ResistanceBot.Telegram;
 
 /// <summary>
 /// Which updates were taken, so that one delivered twice (a restart before the offset was confirmed, a webhook retry) is
-/// handled once. A claim left incomplete by a crash is taken over: in polling mode at once (only one poller exists), in webhook
-/// mode after a lease, since another instance may still be working on it.
+/// handled once. A claim left incomplete by a crash is taken over: in polling mode at once (only one poller exists, and it never
+/// takes an update twice while it runs), in webhook mode after a lease, since another instance may still be working on it.
 /// </summary>
-internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOptions> options, TimeProvider time)
+internal sealed class UpdateLog(IOptions<TelegramOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan WebhookLease = TimeSpan.FromMinutes(2);
 
-    public async Task<bool> TryClaimAsync(int updateId, CancellationToken ct)
+    /// <summary>Claims the update in <paramref name="db"/> (the update's own context): one insert when it is new, as nearly all are.</summary>
+    public async Task<bool> TryClaimAsync(BotDbContext db, int updateId, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        var existing = await db.ProcessedUpdates.FirstOrDefaultAsync(u => u.UpdateId == updateId, ct);
-        if (existing is null)
+        // Both SQLite and PostgreSQL: a row already there (taken before a restart, or by another instance) inserts nothing.
+        if (await db.Database.ExecuteSqlAsync(
+                $"""INSERT INTO processed_updates ("UpdateId", "ClaimedAt", "Completed") VALUES ({updateId}, {now}, {false}) ON CONFLICT DO NOTHING""", ct) == 1)
         {
-            db.ProcessedUpdates.Add(new ProcessedUpdate { UpdateId = updateId, ClaimedAt = now });
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                return true;
-            }
-            catch (DbUpdateException)
-            {
-                return false; // another instance claimed it a moment ago
-            }
+            return true;
         }
 
-        if (existing.Completed)
+        var existing = await db.ProcessedUpdates.AsNoTracking().FirstOrDefaultAsync(u => u.UpdateId == updateId, ct);
+        if (existing is null || existing.Completed)
         {
             return false;
         }
@@ -44,23 +36,15 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
             return false;
         }
 
-        existing.ClaimedAt = now;
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            return true;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return false;
-        }
+        // Taken over only if nobody else took it over since it was read.
+        var seen = existing.ClaimedAt;
+        return await db.ProcessedUpdates.Where(u => u.UpdateId == updateId && !u.Completed && u.ClaimedAt == seen)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ClaimedAt, now), ct) == 1;
     }
 
     /// <summary>Marks the update handled, and keeps of its time only the hour: a tipster's messages are not dated by the log.</summary>
-    public async Task CompleteAsync(int updateId, CancellationToken ct)
+    public async Task CompleteAsync(BotDbContext db, int updateId, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
         var hour = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
         await db.ProcessedUpdates.Where(u => u.UpdateId == updateId)

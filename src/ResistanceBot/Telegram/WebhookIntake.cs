@@ -11,7 +11,8 @@ namespace ResistanceBot.Telegram;
 /// <summary>
 /// Webhook mode: Telegram posts each update to <c>Telegram:WebhookUrl</c>. A request without the right
 /// X-Telegram-Bot-Api-Secret-Token gets 401 and nothing is processed. The update is handled before the 200 goes back,
-/// so Telegram redelivers it if the process dies mid-way.
+/// so Telegram redelivers it if the process dies mid-way; requests for different chats run concurrently, one chat's in order
+/// (<see cref="ChatOrderedRunner"/>), as in polling.
 /// </summary>
 internal static partial class WebhookIntake
 {
@@ -21,7 +22,7 @@ internal static partial class WebhookIntake
     {
         var path = new Uri(options.WebhookUrl!).AbsolutePath;
         var secret = Encoding.UTF8.GetBytes(options.WebhookSecret!);
-        endpoints.MapPost(path, async (HttpContext http, UpdateDispatcher dispatcher, ILoggerFactory loggers) =>
+        endpoints.MapPost(path, async (HttpContext http, ChatOrderedRunner runner, ILoggerFactory loggers) =>
         {
             var logger = loggers.CreateLogger(typeof(WebhookIntake).FullName!);
             var given = http.Request.Headers[SecretHeader].ToString();
@@ -46,7 +47,8 @@ internal static partial class WebhookIntake
                 return Results.BadRequest();
             }
 
-            await dispatcher.DispatchAsync(update, http.RequestAborted);
+            // Answered once handled, in its chat's order: Telegram redelivers it if the process dies first.
+            await runner.RunAsync(update, http.RequestAborted);
             return Results.Ok();
         });
     }
@@ -62,18 +64,25 @@ internal sealed partial class WebhookRegistration(ITelegramBotClient bot, IOptio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        var backoff = new Hosting.Backoff(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
         for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                await bot.SetWebhook(o.WebhookUrl!, allowedUpdates: PollingIntake.AllowedUpdates, secretToken: o.WebhookSecret, cancellationToken: stoppingToken);
+                // Telegram opens up to max_connections requests at once; each waits its turn in ChatOrderedRunner.
+                await bot.SetWebhook(
+                    o.WebhookUrl!, allowedUpdates: PollingIntake.AllowedUpdates, secretToken: o.WebhookSecret,
+                    maxConnections: Math.Clamp(o.MaxConcurrentUpdates, 1, 100), cancellationToken: stoppingToken);
                 LogRegistered(logger);
                 return;
             }
             catch (Exception e) when (e is RequestException or HttpRequestException)
             {
                 LogFailed(logger, (e as ApiRequestException)?.ErrorCode ?? 0, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt * 2)), time, stoppingToken);
+                if (!await Hosting.Backoff.WaitAsync(backoff.Next(), time, stoppingToken))
+                {
+                    return;
+                }
             }
         }
     }

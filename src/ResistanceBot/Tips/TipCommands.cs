@@ -31,13 +31,13 @@ internal static class TipsFeature
         services.AddSingleton<Vault.IVaultUnlocked, PendingReports>();
         services.AddSingleton<TipResealer>();
         services.AddScoped<IReaderEraser, TipEraser>();
-        services.AddCommand<TipCommand>("tip");
-        services.AddCommand<SendTipCommand>("send");
-        services.AddCommand<CancelTipCommand>("cancel");
-        services.AddCommand<CheckCommand>("check");
+        services.AddCommand<TipCommand>("tip", lane: IntakeLane.TipLine);
+        services.AddCommand<SendTipCommand>("send", lane: IntakeLane.TipLine);
+        services.AddCommand<CancelTipCommand>("cancel", lane: IntakeLane.TipLine);
+        services.AddCommand<CheckCommand>("check", lane: IntakeLane.TipLine);
         services.AddConversation<TipConversation>(State);
-        services.AddCallback<ReplyOptInButton>(ReplyOptInButton.Prefix);
-        services.AddCallback<FileChoiceButton>(FileChoiceButton.Prefix);
+        services.AddCallback<ReplyOptInButton>(ReplyOptInButton.Prefix, IntakeLane.TipLine);
+        services.AddCallback<FileChoiceButton>(FileChoiceButton.Prefix, IntakeLane.TipLine);
         return services;
     }
 

@@ -44,7 +44,8 @@ public sealed class BotProcess : IDisposable
     /// <summary>Starts the bot with extra environment variables (for example GC settings) for it alone.</summary>
     public static BotProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "ResistanceBot.dll");
+        // RESISTANCEBOT_BOT_DLL: another build of the bot (the benchmarks compare a commit with the one before).
+        var dll = Environment.GetEnvironmentVariable("RESISTANCEBOT_BOT_DLL") ?? Path.Combine(AppContext.BaseDirectory, "ResistanceBot.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

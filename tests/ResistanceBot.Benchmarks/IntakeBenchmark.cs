@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using ResistanceBot.BotApiEmulator;
+using ResistanceBot.Tests.Infrastructure;
+
+/// <summary>
+/// --intake: how fast the bot takes updates, as a reader sees it.
+/// 1. Throughput: 10,000 new readers press /start at once, with no limit anywhere; updates per second from the first /start to
+///    the last answer, and the bot's CPU per update (after 1,000 more to warm up).
+/// 2. Latency: an admin's /stats sent every half second behind a burst of 1,000 readers' /start, with the bot and the emulator
+///    at 30 messages a second; then the same during a fan-out to <c>--subscribers</c> readers at <c>--limit</c>/s. p50 and p99.
+/// </summary>
+internal static class IntakeBenchmark
+{
+    private const long AdminId = 1;
+
+    /// <summary>All three parts, or the one <c>phase</c> names: "throughput", "burst" or "fan-out".</summary>
+    public static async Task RunAsync(int readers, int subscribers, int limit, Func<string, string[]> database, string? phase)
+    {
+        Console.WriteLine($"ResistanceBot intake benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        if (phase is null or "throughput")
+        {
+            await ThroughputAsync(readers, database);
+        }
+
+        if (phase is null or "burst")
+        {
+            await BurstLatencyAsync(1_000, database);
+        }
+
+        if (phase is null or "fan-out")
+        {
+            await FanOutLatencyAsync(subscribers, limit, database);
+        }
+    }
+
+    private static async Task ThroughputAsync(int readers, Func<string, string[]> database)
+    {
+        await using var emulator = await BotApiEmulator.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
+        using var bot = BotProcess.Start(BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 100_000, parallelism: 32));
+        await emulator.User(AdminId, "Admin").AskAsync("/start", TimeSpan.FromMinutes(1));
+        await BurstAsync(emulator, 1_000_000, 1_000); // warm-up: JIT, connection pools, SQLite pages
+
+        var cpu = CpuSeconds(bot.Pid);
+        var clock = Stopwatch.StartNew();
+        await BurstAsync(emulator, 2_000_000, readers);
+        var seconds = clock.Elapsed.TotalSeconds;
+        cpu = CpuSeconds(bot.Pid) - cpu;
+        Console.WriteLine($"[intake] {readers:N0} readers' /start answered in {seconds:0.00} s = {readers / seconds:N0} updates/s; bot CPU {cpu * 1000 / readers:0.000} ms per update");
+        Console.WriteLine($"[intake] bot peak working set (VmHWM): {PeakWorkingSet(bot.Pid) / 1024.0 / 1024.0:0.0} MB");
+        bot.Kill();
+        dir.Delete(recursive: true);
+    }
+
+    /// <summary>Each of <paramref name="count"/> new readers sends /start at once; returns when every one has its answer.</summary>
+    private static async Task BurstAsync(BotApiEmulator emulator, long firstId, int count)
+    {
+        var before = emulator.Stats.Sends;
+        for (var i = 0; i < count; i++)
+        {
+            emulator.User(firstId + i, "Reader", languageCode: "ru").SendText("/start");
+        }
+
+        await emulator.WaitUntilAsync(() => emulator.Stats.Sends >= before + count, TimeSpan.FromMinutes(10), "every /start answered");
+    }
+
+    private static async Task BurstLatencyAsync(int burst, Func<string, string[]> database)
+    {
+        await using var emulator = await BotApiEmulator.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
+        using var bot = BotProcess.Start(BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 30, parallelism: 16));
+        var admin = emulator.User(AdminId, "Admin");
+        await admin.AskAsync("/start", TimeSpan.FromMinutes(1));
+        await admin.AskAsync("/stats", TimeSpan.FromMinutes(1));
+        emulator.Faults.GlobalSendsPerSecond = 30;
+        var before = emulator.Stats.Sends;
+        for (var i = 0; i < burst; i++)
+        {
+            emulator.User(3_000_000 + i, "Reader").SendText("/start");
+        }
+
+        // The burst takes about 33 s at 30/s; the admin asks every half second from a second after it began.
+        await Task.Delay(1_000);
+        var latencies = await SampleAsync(admin, () => emulator.Stats.Sends - before < burst - 30);
+        Report($"behind a burst of {burst:N0} readers' /start at 30/s", latencies, emulator);
+        bot.Kill();
+        dir.Delete(recursive: true);
+    }
+
+    private static async Task FanOutLatencyAsync(int subscribers, int limit, Func<string, string[]> database)
+    {
+        await using var emulator = await BotApiEmulator.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
+        var settings = BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: (int)(limit * 0.97), parallelism: 32);
+        var ids = Enumerable.Range(1, subscribers).Select(i => 100_000_000L + i).ToList();
+        await using (var seed = await Seed.OpenAsync(settings))
+        {
+            await seed.SubscribersAsync(ids);
+            await seed.PickedArticlesAsync(4, 300, fullText: true);
+        }
+
+        emulator.AddUsers(ids);
+        emulator.Faults.GlobalSendsPerSecond = limit;
+        using var bot = BotProcess.Start(settings);
+        var admin = emulator.User(AdminId, "Admin");
+        await admin.AskAsync("/start", TimeSpan.FromMinutes(1));
+        await admin.AskAsync("/stats", TimeSpan.FromMinutes(1));
+        var question = await admin.AskAsync("/publish", TimeSpan.FromMinutes(1));
+        var yes = question.Buttons.SelectMany(r => r).Select(b => b.CallbackData).First(d => d?.StartsWith("k:y:", StringComparison.Ordinal) == true)!;
+        var before = emulator.Stats.Sends;
+        admin.PressButton(question.MessageId, yes);
+        await emulator.WaitUntilAsync(() => emulator.Stats.Sends > before + 1_000, TimeSpan.FromMinutes(5), "the fan-out to be under way");
+        var latencies = await SampleAsync(admin, () => emulator.Stats.Sends - before < subscribers * 0.9);
+        Report($"during a fan-out to {subscribers:N0} subscribers at {limit:N0}/s", latencies, emulator);
+        bot.Kill();
+        dir.Delete(recursive: true);
+    }
+
+    /// <summary>/stats every half second while <paramref name="busy"/> holds; the time from each to its first answer.</summary>
+    private static async Task<List<double>> SampleAsync(TelegramUser admin, Func<bool> busy)
+    {
+        var latencies = new List<double>();
+        while (busy() && latencies.Count < 120)
+        {
+            var clock = Stopwatch.StartNew();
+            await admin.AskAsync("/stats", TimeSpan.FromMinutes(2));
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+            await Task.Delay(Math.Max(0, 500 - (int)clock.ElapsedMilliseconds));
+        }
+
+        return latencies;
+    }
+
+    private static void Report(string what, List<double> latencies, BotApiEmulator emulator)
+    {
+        latencies.Sort();
+        double At(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        Console.WriteLine($"[latency] an admin's /stats {what}: p50 {At(0.5):N0} ms, p99 {At(0.99):N0} ms, worst {latencies[^1]:N0} ms ({latencies.Count} samples); 429s: {emulator.Stats.TooManyRequests}");
+    }
+
+    internal static double CpuSeconds(int pid)
+    {
+        // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    internal static long PeakWorkingSet(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
+
+/// <summary>The settings every benchmark run gives the bot: the emulator, a database, fresh keys, admin 1, quiet logs.</summary>
+internal static class BenchSettings
+{
+    public static string[] For(BotApiEmulator emulator, string[] database, int messagesPerSecond, int parallelism) =>
+    [
+        $"--Telegram:BotToken={emulator.Token}",
+        $"--Telegram:ApiBaseUrl={emulator.BaseUrl}",
+        "--Telegram:PollTimeoutSeconds=1",
+        .. database,
+        $"--Security:DataKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
+        $"--Security:PseudonymKey={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
+        .. TestVault.Settings,
+        "--Staff:AdminIds:0=1",
+        $"--Delivery:MessagesPerSecond={messagesPerSecond}",
+        $"--Delivery:Parallelism={parallelism}",
+        "--Http:Urls=http://127.0.0.1:0",
+        "--Digest:TimeZone=UTC",
+        $"--Digest:EditionTime={TimeProvider.System.GetUtcNow().AddHours(12):HH:mm}",
+        "--Logging:LogLevel:Default=Warning",
+        .. (Environment.GetEnvironmentVariable("BENCH_EXTRA") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+    ];
+}
