@@ -16,7 +16,7 @@ internal static class IntakeBenchmark
     /// <summary>All three parts, or the one <c>phase</c> names: "throughput", "burst" or "fan-out".</summary>
     public static async Task RunAsync(int readers, int subscribers, int limit, Func<string, string[]> database, string? phase)
     {
-        Console.WriteLine($"ResistanceBot intake benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"ResistanceBot intake benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot environment {string.Join(' ', BenchSettings.BotEnvironment().Select(e => e.Key + "=" + e.Value))}");
         if (phase is null or "throughput")
         {
             await ThroughputAsync(readers, database);
@@ -37,7 +37,7 @@ internal static class IntakeBenchmark
     {
         await using var emulator = await BotApiEmulator.StartAsync();
         var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
-        using var bot = BotProcess.Start(BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 100_000, parallelism: 32));
+        using var bot = BotProcess.Start(BenchSettings.BotEnvironment(), BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 100_000, parallelism: 32));
         await emulator.User(AdminId, "Admin").AskAsync("/start", TimeSpan.FromMinutes(1));
         await BurstAsync(emulator, 1_000_000, 1_000); // warm-up: JIT, connection pools, SQLite pages
 
@@ -68,7 +68,7 @@ internal static class IntakeBenchmark
     {
         await using var emulator = await BotApiEmulator.StartAsync();
         var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
-        using var bot = BotProcess.Start(BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 30, parallelism: 16));
+        using var bot = BotProcess.Start(BenchSettings.BotEnvironment(), BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 30, parallelism: 16));
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync("/start", TimeSpan.FromMinutes(1));
         await admin.AskAsync("/stats", TimeSpan.FromMinutes(1));
@@ -101,7 +101,7 @@ internal static class IntakeBenchmark
 
         emulator.AddUsers(ids);
         emulator.Faults.GlobalSendsPerSecond = limit;
-        using var bot = BotProcess.Start(settings);
+        using var bot = BotProcess.Start(BenchSettings.BotEnvironment(), settings);
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync("/start", TimeSpan.FromMinutes(1));
         await admin.AskAsync("/stats", TimeSpan.FromMinutes(1));
@@ -163,6 +163,26 @@ internal static class IntakeBenchmark
 /// <summary>The settings every benchmark run gives the bot: the emulator, a database, fresh keys, admin 1, quiet logs.</summary>
 internal static class BenchSettings
 {
+    /// <summary>
+    /// The runtime's environment as deploy/resistancebot.service gives it (the DOTNET_ and MALLOC_ variables: GC and malloc
+    /// settings), so that the bot is measured as it runs in production; BOT_ENV="NAME=VALUE;…" adds to it or overrides it.
+    /// </summary>
+    public static Dictionary<string, string> BotEnvironment()
+    {
+        var deployed = File.ReadLines(ResistanceBot.Tests.Infrastructure.Repository.PathOf("deploy/resistancebot.service"))
+            .Where(l => l.StartsWith("Environment=", StringComparison.Ordinal))
+            .SelectMany(l => l["Environment=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(v => v.StartsWith("DOTNET_", StringComparison.Ordinal) || v.StartsWith("MALLOC_", StringComparison.Ordinal));
+        var extra = (Environment.GetEnvironmentVariable("BOT_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var environment = new Dictionary<string, string>();
+        foreach (var pair in deployed.Concat(extra).Select(p => p.Split('=', 2)))
+        {
+            environment[pair[0]] = pair[1];
+        }
+
+        return environment;
+    }
+
     public static string[] For(BotApiEmulator emulator, string[] database, int messagesPerSecond, int parallelism) =>
     [
         $"--Telegram:BotToken={emulator.Token}",

@@ -38,7 +38,8 @@ if (args.Contains("--vault"))
     return 0;
 }
 
-Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {(postgres is null ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"ResistanceBot fan-out benchmark: {subscribers:N0} subscribers, {(postgres is null ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
+    $"bot environment {string.Join(' ', BenchSettings.BotEnvironment().Select(e => e.Key + "=" + e.Value))}");
 if (only != "unlimited")
 {
     // The bot is set a little under the limit, as the README advises for Telegram's ~30/s.
@@ -91,9 +92,7 @@ async Task<(double Rate, long Peak, double CpuPerSend)> RunAsync(string name, in
     emulator.AddUsers(ids);
     Console.WriteLine($"[{name}] seeded {subscribers:N0} subscribers in {seedClock.Elapsed.TotalSeconds:0.0} s");
 
-    // BOT_ENV="NAME=VALUE;NAME=VALUE" passes environment variables (such as GC settings) to the bot process only.
-    var botEnvironment = (Environment.GetEnvironmentVariable("BOT_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
-        .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+    var botEnvironment = BenchSettings.BotEnvironment();
     using var bot = BotProcess.Start(botEnvironment, settings);
     var editor = emulator.User(1, "Editor");
     await editor.AskAsync("/start", TimeSpan.FromMinutes(1));
