@@ -24,6 +24,7 @@ internal sealed partial class FanOutWorker(
     DataSealer sealer,
     ErasableKeys keys,
     OutboxSignal signal,
+    IBulkTemplates templates,
     Leadership leadership,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
@@ -178,7 +179,7 @@ internal sealed partial class FanOutWorker(
         // A later part waits while an earlier part of the same edition for the same reader is pending, and for a second after it
         // was sent: parts arrive in order, about one a second into each chat, without an in-memory limiter per subscriber.
         var spacing = now.Subtract(PartSpacing);
-        if (db.IsPostgres())
+        if (db.SkipsLockedRows())
         {
             // Several instances may share the database: rows another transaction is claiming are skipped, never sent twice.
             var claimed = await db.Database.SqlQueryRaw<long>(PostgresClaim, after, now, spacing, BatchSize, until).ToListAsync(ct);
@@ -220,7 +221,7 @@ internal sealed partial class FanOutWorker(
 
     private static Task<List<Row>> RowsAsync(BotDbContext db, IQueryable<OutboxMessage> rows, CancellationToken ct) => (
             from o in rows
-            join r in db.Readers on o.ReaderId equals r.Id into readers
+            join r in Subscriptions.Subscription.Chats(db) on o.ReaderId equals r.ReaderId into readers
             from r in readers.DefaultIfEmpty()
             orderby o.Id
             select new Row(o.Id, o.EditionId, o.PartIndex, o.Variant, o.ReaderId, o.Language, o.SealedChatId, o.SealedHtml, r == null ? null : r.SealedChatId, o.Attempts, o.ReplyMarkup, o.EditMessageId, o.DeleteAfterMinutes))
@@ -240,9 +241,9 @@ internal sealed partial class FanOutWorker(
             _parts.Clear(); // old editions; the current one is loaded again below
         }
 
-        foreach (var part in await db.EditionParts.AsNoTracking().Where(p => missing.Contains(p.EditionId)).ToListAsync(ct))
+        foreach (var part in await templates.LoadAsync(db, missing, ct))
         {
-            _parts[(part.EditionId, part.Language, part.Variant, part.Index)] = (part.Html, Markup(part.ReplyMarkup));
+            _parts[(part.Bulk, part.Language, part.Variant, part.Index)] = (part.Html, Markup(part.ReplyMarkup));
         }
     }
 
@@ -369,7 +370,7 @@ internal sealed partial class FanOutWorker(
         {
             // The reader blocked the bot or deleted their account: unsubscribed, and nothing more is sent to them.
             var ids = gone.ToList();
-            await db.Readers.Where(r => ids.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.SealedChatId, (byte[]?)null), ct);
+            await Subscriptions.Subscription.EndAsync(db, ids, ct);
             await db.Outbox.Where(o => o.ReaderId != null && ids.Contains(o.ReaderId.Value) && o.State == OutboxState.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(o => o.State, OutboxState.Dropped).SetProperty(o => o.LastError, "blocked the bot").SetProperty(o => o.ClaimedUntil, (DateTime?)null), ct);
             LogUnsubscribed(logger, ids.Count);

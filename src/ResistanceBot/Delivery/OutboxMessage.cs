@@ -66,6 +66,23 @@ internal sealed class OutboxMessage
     public DateTime? ClaimedUntil { get; set; }
 }
 
+/// <param name="Bulk">The bulk message, <see cref="OutboxMessage.EditionId"/> in the outbox.</param>
+/// <param name="Language">The text's language.</param>
+/// <param name="Variant">Which selection of the message (<see cref="OutboxMessage.Variant"/>).</param>
+/// <param name="Index">Which part, from 0.</param>
+/// <param name="Html">The part as it is sent.</param>
+/// <param name="ReplyMarkup">Its buttons as Bot API JSON, or null.</param>
+internal sealed record BulkTemplate(int Bulk, string Language, int Variant, int Index, string Html, string? ReplyMarkup);
+
+/// <summary>
+/// The texts of bulk messages, which outbox rows name by number instead of carrying (one text, many readers). Delivery sends
+/// them without knowing what they are; Digests provides its editions' parts.
+/// </summary>
+internal interface IBulkTemplates
+{
+    Task<IReadOnlyList<BulkTemplate>> LoadAsync(Storage.BotDbContext db, IReadOnlyCollection<int> bulkIds, CancellationToken ct);
+}
+
 internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
 {
     public void Configure(EntityTypeBuilder<OutboxMessage> builder)

@@ -14,6 +14,8 @@ internal static class DigestsFeature
         services.AddSingleton<IValidateOptions<DigestOptions>, DigestOptionsValidator>();
         services.AddSingleton<EditionRenderer>();
         services.AddSingleton<EditionService>();
+        services.AddSingleton<EditionOutbox>();
+        services.AddSingleton<Delivery.IBulkTemplates, EditionTemplates>();
         services.AddHostedService<EditionScheduler>();
         services.AddCommand<DigestCommand>("digest");
         services.AddCallback<ReadHere>(ReadHere.Prefix);

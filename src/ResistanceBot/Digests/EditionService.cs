@@ -14,6 +14,7 @@ internal sealed record Release(Edition Edition, int DueNow, int DueLater);
 internal sealed partial class EditionService(
     EditionRenderer renderer,
     Outbox outbox,
+    EditionOutbox editionOutbox,
     IOptions<Archive.ArchiveOptions> archive,
     OutboxSignal signal,
     IOptions<DigestOptions> options,
@@ -95,7 +96,7 @@ internal sealed partial class EditionService(
         }
 
         await db.SaveChangesAsync(ct);
-        var (dueNow, dueLater) = await outbox.EnqueueEditionAsync(db, edition, plan.ByReaderSet, ct);
+        var (dueNow, dueLater) = await editionOutbox.EnqueueAsync(db, edition, plan.ByReaderSet, ct);
         await PostToChannelAsync(db, edition, channelKey, ct);
         await transaction.CommitAsync(ct);
         signal.Wake();
@@ -189,41 +190,6 @@ internal static class EditionVariants
     }
 }
 
-internal static class DeliverySchedule
-{
-    /// <summary>
-    /// The first moment at or after <paramref name="released"/> when it is <paramref name="hour"/>:00 in <paramref name="zone"/>;
-    /// the release itself when no hour is chosen.
-    /// </summary>
-    public static DateTimeOffset DueAt(DateTimeOffset released, int? hour, TimeZoneInfo zone) =>
-        hour is { } h ? Next(released, TimeSpan.FromHours(h), zone, inclusive: true) : released;
-
-    /// <summary>
-    /// The next instant whose local time in <paramref name="zone"/> is <paramref name="timeOfDay"/>. A local time skipped by a
-    /// DST change counts from the first valid instant after it.
-    /// </summary>
-    public static DateTimeOffset Next(DateTimeOffset from, TimeSpan timeOfDay, TimeZoneInfo zone, bool inclusive)
-    {
-        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime;
-        for (var day = 0; day < 3; day++)
-        {
-            var candidate = DateTime.SpecifyKind(local.Date.AddDays(day).Add(timeOfDay), DateTimeKind.Unspecified);
-            while (zone.IsInvalidTime(candidate))
-            {
-                candidate = candidate.AddMinutes(15);
-            }
-
-            var utc = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(candidate, zone), TimeSpan.Zero);
-            if (utc > from || (inclusive && utc == from))
-            {
-                return utc;
-            }
-        }
-
-        throw new InvalidOperationException("No such local time within three days.");
-    }
-}
-
 /// <summary>
 /// Releases the edition at <c>Digest:EditionTime</c> in <c>Digest:TimeZone</c>, every day, on the leading instance. An instance
 /// that starts to lead (after a restart, or taking over from one that died) within an hour after that time releases the
@@ -289,12 +255,12 @@ internal sealed partial class EditionScheduler(
     /// <summary>The last scheduled time at or before <paramref name="now"/>.</summary>
     internal static DateTimeOffset PreviousRelease(DateTimeOffset now, TimeOnly at, TimeZoneInfo zone)
     {
-        var candidate = DeliverySchedule.Next(now.AddDays(-1), at.ToTimeSpan(), zone, inclusive: true);
-        return candidate <= now ? candidate : DeliverySchedule.Next(now.AddDays(-2), at.ToTimeSpan(), zone, inclusive: true);
+        var candidate = Subscriptions.TimeZones.Next(now.AddDays(-1), at.ToTimeSpan(), zone, inclusive: true);
+        return candidate <= now ? candidate : Subscriptions.TimeZones.Next(now.AddDays(-2), at.ToTimeSpan(), zone, inclusive: true);
     }
 
     internal static DateTimeOffset NextRelease(DateTimeOffset now, TimeOnly at, TimeZoneInfo zone) =>
-        DeliverySchedule.Next(now, at.ToTimeSpan(), zone, inclusive: false);
+        Subscriptions.TimeZones.Next(now, at.ToTimeSpan(), zone, inclusive: false);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The scheduled edition could not be released")]
     private static partial void LogFailed(ILogger logger, Exception exception);

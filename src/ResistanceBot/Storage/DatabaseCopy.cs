@@ -75,7 +75,7 @@ internal static class DatabaseCopy
             copied.Add((type.GetTableName()!, rows));
         }
 
-        if (target is PostgresBotDbContext)
+        if (target.IsPostgres())
         {
             foreach (var type in types)
             {

@@ -202,8 +202,15 @@ internal sealed partial class Residue(ILogger<Residue> logger)
     private static partial void LogNoWalRights(ILogger logger);
 }
 
+/// <summary>What the database under a context can do, asked by other slices instead of testing which provider it is.</summary>
 internal static class StorageCapabilities
 {
     /// <summary>Whether this context runs on PostgreSQL (several instances, SKIP LOCKED, VACUUM) rather than SQLite.</summary>
     public static bool IsPostgres(this BotDbContext db) => db is PostgresBotDbContext;
+
+    /// <summary>
+    /// Whether a claim can skip rows another transaction holds (<c>FOR UPDATE SKIP LOCKED</c>), so that several instances
+    /// can share one queue; without it (SQLite) one writer at a time claims.
+    /// </summary>
+    public static bool SkipsLockedRows(this BotDbContext db) => db.IsPostgres();
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using ResistanceBot.Localization;
-using ResistanceBot.Privacy;
 using ResistanceBot.Staff;
 using ResistanceBot.Telegram;
 using Telegram.Bot.Types;
@@ -23,14 +22,8 @@ internal static class SubscriptionsFeature
         services.AddCallback<SettingsButtons>(SettingsButtons.Prefix);
         services.AddSingleton<Privacy.IRetentionStep, ReaderRetention>();
         services.AddHostedService<SubscriberCountJob>();
+        services.AddChatMemberHandler<BlockedBotHandler>();
         return services;
-    }
-
-    /// <summary>Subscribes the reader in this chat: the chat id is stored sealed, the only copy the bot keeps.</summary>
-    public static void Subscribe(BotContext context)
-    {
-        var reader = context.GetOrCreateReader();
-        reader.SealedChatId = context.Sealer.SealInt64(context.ChatId, Purposes.SubscriberChat);
     }
 }
 
@@ -72,7 +65,7 @@ internal sealed class SubscribeCommand(Microsoft.Extensions.Options.IOptions<Res
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
         var already = context.Reader?.IsSubscribed == true;
-        SubscriptionsFeature.Subscribe(context);
+        Subscription.Start(context);
         await context.Db.SaveChangesAsync(ct);
         await context.ReplyAsync(context.T(already ? "subscribe.already" : "subscribe.done", SettingsView.DigestTime(context, digest.Value)), ct: ct);
     }
@@ -82,9 +75,8 @@ internal sealed class UnsubscribeCommand : ICommandHandler
 {
     public async Task HandleAsync(BotContext context, CancellationToken ct)
     {
-        if (context.Reader is { IsSubscribed: true } reader)
+        if (context.Reader is { } reader && Subscription.End(reader))
         {
-            reader.SealedChatId = null;
             await context.Db.SaveChangesAsync(ct);
             await context.ReplyAsync(context.T("unsubscribe.done"), ct: ct);
             return;

@@ -166,12 +166,12 @@ internal sealed class SettingsButtons(IOptions<DigestOptions> digest) : ICallbac
                 context.GetOrCreateReader().DigestHour = hour;
                 return true;
             case ("sub", "on"):
-                SubscriptionsFeature.Subscribe(context);
+                Subscription.Start(context);
                 return true;
             case ("sub", "off"):
                 if (context.Reader is { } reader)
                 {
-                    reader.SealedChatId = null;
+                    Subscription.End(reader);
                 }
 
                 return true;

@@ -8,6 +8,31 @@ namespace ResistanceBot.Subscriptions;
 /// </summary>
 internal static class TimeZones
 {
+    /// <summary>
+    /// The next instant whose local time in <paramref name="zone"/> is <paramref name="timeOfDay"/>. A local time skipped by a
+    /// DST change counts from the first valid instant after it.
+    /// </summary>
+    public static DateTimeOffset Next(DateTimeOffset from, TimeSpan timeOfDay, TimeZoneInfo zone, bool inclusive)
+    {
+        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime;
+        for (var day = 0; day < 3; day++)
+        {
+            var candidate = DateTime.SpecifyKind(local.Date.AddDays(day).Add(timeOfDay), DateTimeKind.Unspecified);
+            while (zone.IsInvalidTime(candidate))
+            {
+                candidate = candidate.AddMinutes(15);
+            }
+
+            var utc = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(candidate, zone), TimeSpan.Zero);
+            if (utc > from || (inclusive && utc == from))
+            {
+                return utc;
+            }
+        }
+
+        throw new InvalidOperationException("No such local time within three days.");
+    }
+
     public static readonly IReadOnlyList<string> Likely =
     [
         "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk",

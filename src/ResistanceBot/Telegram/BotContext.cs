@@ -172,9 +172,8 @@ internal sealed class BotContext(
     /// <summary>A 403 means the reader blocked the bot: they are unsubscribed at once.</summary>
     private async Task OnOutcomeAsync(SendOutcome outcome, CancellationToken ct)
     {
-        if (outcome.Status == SendStatus.RecipientGone && Reader is { IsSubscribed: true } reader)
+        if (outcome.Status == SendStatus.RecipientGone && Reader is { } reader && Subscription.End(reader))
         {
-            reader.SealedChatId = null;
             await db.SaveChangesAsync(ct);
         }
     }

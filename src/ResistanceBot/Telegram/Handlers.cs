@@ -31,6 +31,12 @@ internal interface IStrayMessageHandler
     Task HandleAsync(BotContext context, Message message, CancellationToken ct);
 }
 
+/// <summary>Handles my_chat_member: the bot was blocked, unblocked, added to or removed from a chat.</summary>
+internal interface IChatMemberHandler
+{
+    Task HandleAsync(BotContext context, ChatMemberUpdated update, CancellationToken ct);
+}
+
 /// <param name="Name">The command without its slash, lowercase.</param>
 /// <param name="Role">Who may use it; <see cref="StaffRole.None"/> means every reader.</param>
 /// <param name="InMenu">Whether it is listed in the bot's menu and /help.</param>
@@ -68,6 +74,13 @@ internal static class HandlerRegistration
         where T : class, IStrayMessageHandler
     {
         services.AddScoped<IStrayMessageHandler, T>();
+        return services;
+    }
+
+    public static IServiceCollection AddChatMemberHandler<T>(this IServiceCollection services)
+        where T : class, IChatMemberHandler
+    {
+        services.AddScoped<IChatMemberHandler, T>();
         return services;
     }
 

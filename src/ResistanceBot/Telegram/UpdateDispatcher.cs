@@ -132,17 +132,15 @@ internal sealed partial class UpdateDispatcher(
                 await callbackContext.Sender.AnswerCallbackAsync(query.Id, callbackContext.T("button.stale"), ct);
                 return "stale button";
 
-            case { MyChatMember: { Chat.Type: ChatType.Private, NewChatMember.Status: ChatMemberStatus.Kicked, From: { } from } }:
-                // The reader blocked the bot: stop sending to them.
-                var blocked = services.GetRequiredService<BotContext>();
-                await blocked.InitializeAsync(from.Id, from, ct);
-                if (blocked.Reader is { IsSubscribed: true } reader)
+            case { MyChatMember: { From: { } from } member }:
+                var memberContext = services.GetRequiredService<BotContext>();
+                await memberContext.InitializeAsync(member.Chat.Id, from, ct);
+                foreach (var memberHandler in services.GetServices<IChatMemberHandler>())
                 {
-                    reader.SealedChatId = null;
-                    await blocked.Db.SaveChangesAsync(ct);
+                    await memberHandler.HandleAsync(memberContext, member, ct);
                 }
 
-                return "blocked";
+                return "chat member";
 
             default:
                 return "ignored";

@@ -151,4 +151,30 @@ public sealed class FanOutTests(Xunit.Abstractions.ITestOutputHelper output)
         // A send's slot is held until its outcome is written: a kill leaves at most Parallelism sends unrecorded.
         Assert.InRange(duplicates, 0, kills * Parallelism);
     }
+
+    [Fact]
+    public async Task With_paid_broadcast_on_the_editions_parts_are_sent_as_paid_broadcasts_and_nothing_else_is()
+    {
+        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = TestDatabase.New();
+        var settings = BotHost.DefaultSettings(emulator, db, $"--Staff:AdminIds:0={EditorId}", "--Delivery:PaidBroadcast=true");
+        var ids = Enumerable.Range(1, 40).Select(i => 30_000_000L + i).ToList();
+        await using (var seed = await Seed.OpenAsync(settings))
+        {
+            await seed.SubscribersAsync(ids);
+            await seed.PickedArticlesAsync(10);
+        }
+
+        emulator.AddUsers(ids);
+        await using var bot = await BotHost.StartAsync(emulator, settings, database: db);
+        var editor = emulator.User(EditorId, "Editor");
+        await Confirm.CommandAsync(emulator, editor, "/publish");
+        await Eventually.HoldsAsync(async () => await PendingAsync(settings) == 0, TimeSpan.FromSeconds(60), "the fan-out to finish");
+
+        var editionMessages = ids.Sum(id => PartsReceived(emulator, id).Count);
+        Assert.Equal(ids.Count * 2, editionMessages);
+        // The editor's question, answer and progress message are not paid for.
+        Assert.True(editor.BotMessageCount >= 2);
+        Assert.Equal(editionMessages, emulator.Stats.PaidBroadcasts);
+    }
 }
