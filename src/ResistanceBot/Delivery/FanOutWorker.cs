@@ -34,6 +34,7 @@ internal sealed partial class FanOutWorker(
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan IdleLook = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PartSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan RetryFirst = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan RetryCeiling = TimeSpan.FromMinutes(30);
 
@@ -151,13 +152,28 @@ internal sealed partial class FanOutWorker(
         async Task SendOneAsync(Row row) => finished.Writer.TryWrite((row, await SendAsync(row, ct)));
 
         var failures = 0;
+        var recorded = 0;
         var outcomes = new List<(Row Row, SendOutcome Outcome)>();
+        var gather = Math.Max(1, options.Value.Parallelism / 2);
         while (await finished.Reader.WaitToReadAsync(ct))
         {
             while (finished.Reader.TryRead(out var outcome))
             {
                 outcomes.Add(outcome);
             }
+
+            // A write per outcome would take SQLite's one write lock hundreds of times a second and starve the updates being
+            // answered meanwhile: wait a moment (real time: this paces the database) for half the slots' outcomes.
+            if (outcomes.Count < gather && outcomes.Count < batch.Count - recorded)
+            {
+                await Task.Delay(GatherFor, ct);
+                while (finished.Reader.TryRead(out var outcome))
+                {
+                    outcomes.Add(outcome);
+                }
+            }
+
+            recorded += outcomes.Count;
 
             await RecordAsync(db, outcomes, ct);
             failures += outcomes.Count(o => o.Outcome.Status == SendStatus.Failed);

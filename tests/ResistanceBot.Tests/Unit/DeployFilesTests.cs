@@ -15,7 +15,7 @@ public sealed partial class DeployFilesTests
     private static readonly string Root = Repository.Root;
 
     /// <summary>Variables the runtime or the host reads, not the bot's configuration.</summary>
-    private static readonly HashSet<string> RuntimeVariables = ["DOTNET_gcServer", "MALLOC_ARENA_MAX", "DOTNET_EnableDiagnostics", "CREDENTIALS_DIRECTORY"];
+    private static readonly HashSet<string> RuntimeVariables = ["DOTNET_gcServer", "DOTNET_GCgen0size", "MALLOC_ARENA_MAX", "DOTNET_EnableDiagnostics", "CREDENTIALS_DIRECTORY"];
 
     /// <summary>Settings that must never be written in a deploy file, only handed over as credentials or secrets.</summary>
     private static readonly string[] Secrets = ["Telegram__BotToken", "Security__DataKey", "Security__PseudonymKey"];
