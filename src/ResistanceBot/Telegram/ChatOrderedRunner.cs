@@ -21,7 +21,7 @@ internal enum IntakeLane
 /// intakes hand every update here, so polling and webhooks behave alike. An update waiting for a slot waits in its
 /// <see cref="IntakeLane"/>: a burst of readers' /start does not hold up a moderator's /open or a tipster's /send.
 /// </summary>
-internal sealed class ChatOrderedRunner(UpdateDispatcher dispatcher, IOptions<TelegramOptions> options)
+internal sealed partial class ChatOrderedRunner(UpdateDispatcher dispatcher, IOptions<TelegramOptions> options, ILogger<ChatOrderedRunner> logger)
 {
     private readonly Dictionary<long, Task> _tails = [];
     private readonly Lock _lock = new();
@@ -91,13 +91,30 @@ internal sealed class ChatOrderedRunner(UpdateDispatcher dispatcher, IOptions<Te
         await TakeSlotAsync(dispatcher.LaneOf(update), ct);
         try
         {
-            await dispatcher.DispatchAsync(update, ct);
+            // The database refused the claim (locked, unreachable): nothing was done yet, so the update is tried again here,
+            // in its place in its chat's order. After the last try the fault goes up to the intake, which logs it.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await dispatcher.DispatchAsync(update, ct);
+                    return;
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException && attempt < 5 && !ct.IsCancellationRequested)
+                {
+                    LogRetrying(logger, update.Id, e.GetType().Name, attempt);
+                    await Task.Delay(Hosting.Backoff.After(attempt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5)), ct);
+                }
+            }
         }
         finally
         {
             ReleaseSlot();
         }
     }
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "Update {UpdateId} could not be claimed ({ExceptionType}, attempt {Attempt}); trying again")]
+    private static partial void LogRetrying(ILogger logger, int updateId, string exceptionType, int attempt);
 
     private Task TakeSlotAsync(IntakeLane lane, CancellationToken ct)
     {

@@ -143,7 +143,7 @@ internal sealed partial class PollingIntake(
     {
         while (taken.First is { } first && first.Value.Finished.IsCompleted)
         {
-            if (!first.Value.Finished.Result)
+            if (first.Value.Finished.IsCompletedSuccessfully && !first.Value.Finished.Result)
             {
                 return first.Value.Id; // cut short: it must come again
             }
@@ -174,6 +174,13 @@ internal sealed partial class PollingIntake(
             }
 
             LogHandlerTimedOut(logger, update.Id, HandlerLimit.TotalSeconds);
+            return true;
+        }
+        catch (Exception e)
+        {
+            // The database stayed unreachable through the runner's tries (or a fault nobody caught): given up, and intake
+            // goes on with the rest.
+            LogGaveUp(logger, update.Id, e.GetType().Name);
             return true;
         }
         finally
@@ -213,6 +220,9 @@ internal sealed partial class PollingIntake(
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Update {UpdateId} took longer than {LimitSeconds} s and was given up")]
     private static partial void LogHandlerTimedOut(ILogger logger, int updateId, double limitSeconds);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "Update {UpdateId} could not be handled ({ExceptionType}) and was given up")]
+    private static partial void LogGaveUp(ILogger logger, int updateId, string exceptionType);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Stopped taking updates")]
     private static partial void LogStopped(ILogger logger);

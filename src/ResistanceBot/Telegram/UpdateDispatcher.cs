@@ -91,7 +91,25 @@ internal sealed partial class UpdateDispatcher(
 
         // A failed handler may have left changes it could not save: they must not ride along with anything written later.
         db.ChangeTracker.Clear();
-        await updateLog.CompleteAsync(db, update.Id, ct);
+        // The update has been acted on: its completion is retried here, never by handling it again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await updateLog.CompleteAsync(db, update.Id, ct);
+                return;
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException && !ct.IsCancellationRequested)
+            {
+                if (attempt == 5)
+                {
+                    LogCompletionLost(logger, update.Id, e.GetType().Name);
+                    return;
+                }
+
+                await Task.Delay(Hosting.Backoff.After(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)), ct);
+            }
+        }
     }
 
     private async Task<string> RouteAsync(IServiceProvider services, Update update, CancellationToken ct)
@@ -244,6 +262,9 @@ internal sealed partial class UpdateDispatcher(
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Handler {Handler} failed on update {UpdateId} ({UpdateType})")]
     private static partial void LogHandlerFailed(ILogger logger, int updateId, UpdateType updateType, string handler, Exception exception);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Update {UpdateId} was handled but could not be marked so ({ExceptionType}); a restart may handle it again")]
+    private static partial void LogCompletionLost(ILogger logger, int updateId, string exceptionType);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Could not tell the reader that their request failed")]
     private static partial void LogApologyFailed(ILogger logger, Exception exception);
