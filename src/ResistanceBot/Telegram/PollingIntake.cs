@@ -125,9 +125,10 @@ internal sealed partial class PollingIntake(
         var waited = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (Volatile.Read(ref _unfinished) > waitFor && waited.Elapsed < BusyLook)
+            // The time left is read once per turn: read twice, it could go negative in between, and a negative wait throws.
+            while (Volatile.Read(ref _unfinished) > waitFor && BusyLook - waited.Elapsed is var left && left > TimeSpan.Zero)
             {
-                await _finished.WaitAsync(BusyLook - waited.Elapsed, stoppingToken);
+                await _finished.WaitAsync(left, stoppingToken);
             }
         }
         catch (OperationCanceledException)
