@@ -13,10 +13,15 @@ internal static class IntakeBenchmark
 {
     private const long AdminId = 1;
 
-    /// <summary>All three parts, or the one <c>phase</c> names: "throughput", "burst" or "fan-out".</summary>
+    /// <summary>All three parts, or the one <c>phase</c> names: "throughput", "burst", "fan-out", or "grammy" (the throughput against grammY).</summary>
     public static async Task RunAsync(int readers, int subscribers, int limit, Func<string, string[]> database, string? phase)
     {
         Console.WriteLine($"ResistanceBot intake benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}; bot environment {string.Join(' ', BenchSettings.BotEnvironment().Select(e => e.Key + "=" + e.Value))}");
+        if (phase == "grammy")
+        {
+            await ThroughputAgainstGrammyAsync(readers, database);
+            return;
+        }
         if (phase is null or "throughput")
         {
             await ThroughputAsync(readers, database);
@@ -38,18 +43,76 @@ internal static class IntakeBenchmark
         await using var emulator = await BotApiEmulator.StartAsync();
         var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
         using var bot = BotProcess.Start(BenchSettings.BotEnvironment(), BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 100_000, parallelism: 32));
-        await emulator.User(AdminId, "Admin").AskAsync("/start", TimeSpan.FromMinutes(1));
-        await BurstAsync(emulator, 1_000_000, 1_000); // warm-up: JIT, connection pools, SQLite pages
-
-        var cpu = CpuSeconds(bot.Pid);
-        var clock = Stopwatch.StartNew();
-        await BurstAsync(emulator, 2_000_000, readers);
-        var seconds = clock.Elapsed.TotalSeconds;
-        cpu = CpuSeconds(bot.Pid) - cpu;
-        Console.WriteLine($"[intake] {readers:N0} readers' /start answered in {seconds:0.00} s = {readers / seconds:N0} updates/s; bot CPU {cpu * 1000 / readers:0.000} ms per update");
+        var (rate, cpu) = await MeasureThroughputAsync(emulator, bot.Pid, readers);
+        Console.WriteLine($"[intake] ResistanceBot: {readers:N0} readers' /start answered at {rate:N0} updates/s; bot CPU {cpu:0.000} ms per update");
         Console.WriteLine($"[intake] bot peak working set (VmHWM): {PeakWorkingSet(bot.Pid) / 1024.0 / 1024.0:0.0} MB");
         bot.Kill();
         dir.Delete(recursive: true);
+    }
+
+    /// <summary>
+    /// --grammy: the same throughput, in the same run, for the grammY bot in grammy/ (npm ci there first), sequential
+    /// (<c>bot.start()</c>) and with @grammyjs/runner; then ResistanceBot again, and the ratios.
+    /// </summary>
+    public static async Task ThroughputAgainstGrammyAsync(int readers, Func<string, string[]> database)
+    {
+        var script = ResistanceBot.Tests.Infrastructure.Repository.PathOf("tests/ResistanceBot.Benchmarks/grammy/bot.mjs");
+        if (!Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules")))
+        {
+            Console.WriteLine("[grammy] run `npm ci` in tests/ResistanceBot.Benchmarks/grammy first");
+            return;
+        }
+
+        var ours = new List<(double Rate, double Cpu)>();
+        var theirs = new Dictionary<string, (double Rate, double Cpu)>();
+        for (var round = 0; round < 2; round++)
+        {
+            await using (var emulator = await BotApiEmulator.StartAsync())
+            {
+                var dir = Directory.CreateTempSubdirectory("resistancebot-intake");
+                using var bot = BotProcess.Start(BenchSettings.BotEnvironment(), BenchSettings.For(emulator, database(dir.FullName), messagesPerSecond: 100_000, parallelism: 32));
+                var result = await MeasureThroughputAsync(emulator, bot.Pid, readers);
+                ours.Add(result);
+                Console.WriteLine($"[grammy] ResistanceBot: {result.Rate:N0} updates/s, {result.Cpu:0.000} ms CPU per update");
+                bot.Kill();
+                dir.Delete(recursive: true);
+            }
+
+            if (round == 1)
+            {
+                break;
+            }
+
+            foreach (var mode in new[] { "sequential", "runner" })
+            {
+                await using var emulator = await BotApiEmulator.StartAsync();
+                using var peer = Process.Start(new ProcessStartInfo("node", new[] { script, emulator.Token, emulator.BaseUrl.ToString().TrimEnd('/'), mode }) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                peer.BeginOutputReadLine();
+                peer.BeginErrorReadLine();
+                var result = await MeasureThroughputAsync(emulator, peer.Id, readers);
+                theirs[mode] = result;
+                Console.WriteLine($"[grammy] grammY {mode}: {result.Rate:N0} updates/s, {result.Cpu:0.000} ms CPU per update");
+                peer.Kill(entireProcessTree: true);
+            }
+        }
+
+        var (rate, cpu) = (ours.Average(o => o.Rate), ours.Average(o => o.Cpu));
+        foreach (var (mode, peer) in theirs)
+        {
+            Console.WriteLine($"[grammy] ResistanceBot (mean of the runs before and after) against grammY {mode}: {rate / peer.Rate:0.00}x the updates per second, {cpu / peer.Cpu:0.00}x the CPU per update");
+        }
+    }
+
+    /// <summary>After a warm-up of 1,000 (JIT, pools, SQLite pages): updates per second and the bot's CPU ms per update.</summary>
+    private static async Task<(double Rate, double Cpu)> MeasureThroughputAsync(BotApiEmulator emulator, int pid, int readers)
+    {
+        await emulator.User(AdminId, "Admin").AskAsync("/start", TimeSpan.FromMinutes(1));
+        await BurstAsync(emulator, 1_000_000, 1_000);
+        var cpu = CpuSeconds(pid);
+        var clock = Stopwatch.StartNew();
+        await BurstAsync(emulator, 2_000_000, readers);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return (readers / seconds, (CpuSeconds(pid) - cpu) * 1000 / readers);
     }
 
     /// <summary>Each of <paramref name="count"/> new readers sends /start at once; returns when every one has its answer.</summary>

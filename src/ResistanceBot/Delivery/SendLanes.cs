@@ -2,39 +2,52 @@ namespace ResistanceBot.Delivery;
 
 /// <summary>
 /// Which sends go first when they wait for the one global ceiling: the ceiling is never exceeded, but inside it an answer to a
-/// person who just wrote overtakes staff notices, and both overtake an edition's fan-out.
+/// person who just wrote overtakes staff notices, and both overtake an edition's fan-out. Among answers, a staff member's and
+/// the tip line's go before other readers': a burst of a thousand readers' /start does not hold up a moderator.
 /// </summary>
 internal enum SendLane
 {
-    /// <summary>What a handler sends while it answers an update.</summary>
+    /// <summary>What a handler sends while it answers a staff member or the tip line.</summary>
     Answer = 0,
 
+    /// <summary>What a handler sends while it answers any other reader.</summary>
+    ReaderAnswer = 1,
+
     /// <summary>Messages nobody is waiting on this second: staff notices, progress, one-off outbox rows.</summary>
-    Notice = 1,
+    Notice = 2,
 
     /// <summary>Edition parts to subscribers and to the channel.</summary>
-    Bulk = 2,
+    Bulk = 3,
 }
 
 /// <summary>
-/// The lane of the sends made while an update is handled. The dispatcher enters <see cref="SendLane.Answer"/> around each
-/// handler, so every send of that handler (a reply, a file to moderators) is an answer without each call saying so; work
-/// outside a handler sends as <see cref="SendLane.Notice"/>, and the fan-out names its lanes.
+/// The lane of the sends made while an update is handled. The dispatcher enters <see cref="SendLane.Answer"/> or
+/// <see cref="SendLane.ReaderAnswer"/> around each handler, so every send of that handler (a reply, a file to moderators) is an
+/// answer without each call saying so; work outside a handler sends as <see cref="SendLane.Notice"/>, and the fan-out names its
+/// lanes. The dispatcher may also leave a callback that the limiter calls when a send of that flow has to wait for a permit:
+/// that is how an update learns that only Telegram's rate limit is left of it.
 /// </summary>
 internal static class SendLanes
 {
-    private static readonly AsyncLocal<SendLane?> Ambient = new();
+    private static readonly AsyncLocal<Ambience?> Ambient = new();
 
-    public static SendLane Current => Ambient.Value ?? SendLane.Notice;
+    public static SendLane Current => Ambient.Value?.Lane ?? SendLane.Notice;
 
-    public static Scope Enter(SendLane lane)
+    /// <param name="lane">The lane of every send made in this flow that names none.</param>
+    /// <param name="onWait">Called (on the waiting flow, before it waits) each time a send of this flow has to wait for a permit.</param>
+    public static Scope Enter(SendLane lane, Action? onWait = null)
     {
         var previous = Ambient.Value;
-        Ambient.Value = lane;
+        Ambient.Value = new Ambience(lane, onWait);
         return new Scope(previous);
     }
 
-    internal readonly struct Scope(SendLane? previous) : IDisposable
+    /// <summary>Tells the flow's owner that one of its sends waits for a permit.</summary>
+    public static void Waiting() => Ambient.Value?.OnWait?.Invoke();
+
+    internal sealed record Ambience(SendLane Lane, Action? OnWait);
+
+    internal readonly struct Scope(Ambience? previous) : IDisposable
     {
         public void Dispose() => Ambient.Value = previous;
     }

@@ -67,7 +67,13 @@ internal sealed class SendLimiter : IAsyncDisposable
     /// </summary>
     public async ValueTask<Permit> AcquireAsync(long chatId, bool perChat, SendLane lane, CancellationToken ct)
     {
-        var chatLease = perChat ? await _perChat.AcquireAsync(chatId, 1, ct) : await _global.AcquireAsync(0, ct);
+        var chatWait = perChat ? _perChat.AcquireAsync(chatId, 1, ct) : _global.AcquireAsync(0, ct);
+        if (!chatWait.IsCompleted)
+        {
+            SendLanes.Waiting();
+        }
+
+        var chatLease = await chatWait;
         try
         {
             return new Permit(chatLease, await AcquireGlobalAsync(lane, ct));
@@ -85,14 +91,21 @@ internal sealed class SendLimiter : IAsyncDisposable
         lock (_lock)
         {
             // Nobody waiting and a token free: take it at once (the bucket refuses this while its own queue is not empty).
-            if (_waiting.Count == 0 && _global.AttemptAcquire(1) is { IsAcquired: true } lease)
+            if (_waiting.Count == 0)
             {
-                return lease;
+                var lease = _global.AttemptAcquire(1);
+                if (lease.IsAcquired)
+                {
+                    return lease;
+                }
+
+                lease.Dispose(); // a refusal is a lease too
             }
 
             waiting = _waiting.Enqueue((int)lane, ct);
         }
 
+        SendLanes.Waiting();
         _queued.Release();
         return await waiting;
     }

@@ -31,6 +31,37 @@ internal sealed class Backoff(TimeSpan first, TimeSpan ceiling)
     /// <summary>A success: the next failure waits the first delay again.</summary>
     public void Reset() => _failures = 0;
 
+    /// <summary>
+    /// Runs <paramref name="action"/> up to <paramref name="tries"/> times while it fails with a fault <paramref name="transient"/>
+    /// accepts, waiting <see cref="After"/> between tries (real time: these are waits for a database or a network, not schedules).
+    /// The last fault, and any other, goes up.
+    /// </summary>
+    /// <param name="action">The work, given <paramref name="ct"/>.</param>
+    /// <param name="transient">Whether a fault is worth another try.</param>
+    /// <param name="onRetry">Told of each fault that will be tried again, with the number of the try that failed.</param>
+    /// <param name="first">The wait after the first failure.</param>
+    /// <param name="ceiling">The longest wait.</param>
+    /// <param name="ct">Cancels the work and the waits.</param>
+    /// <param name="tries">How many tries in all.</param>
+    public static async Task RetryAsync(
+        Func<CancellationToken, Task> action, Func<Exception, bool> transient, Action<Exception, int> onRetry, TimeSpan first, TimeSpan ceiling,
+        CancellationToken ct, int tries = 5)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await action(ct);
+                return;
+            }
+            catch (Exception e) when (attempt < tries && transient(e) && !ct.IsCancellationRequested)
+            {
+                onRetry(e, attempt);
+                await Task.Delay(After(attempt, first, ceiling), ct);
+            }
+        }
+    }
+
     /// <returns>False when <paramref name="ct"/> was cancelled during the wait.</returns>
     public static async Task<bool> WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
     {

@@ -8,11 +8,11 @@ namespace ResistanceBot.Telegram;
 
 /// <summary>
 /// Long polling: take a batch and hand each update to <see cref="ChatOrderedRunner"/>, which runs different chats concurrently
-/// and one chat in order. The offset only moves past an update once it and every earlier one have finished: the offset reaches
-/// Telegram with the next getUpdates, so an update whose handler was cut short by a crash comes again after the restart (and the
-/// update log keeps one that did finish from being handled twice). Updates already taken come back in the next batch while
-/// they run; they are recognised by id and skipped, so the window of updates in flight is Telegram's batch of 100 counted from
-/// the oldest unfinished one.
+/// and one chat in order. The offset only moves past an update once it and every earlier one are done with
+/// (<see cref="UpdateRun.DoneWith"/>): the offset reaches Telegram with the next getUpdates, so an update whose handler was cut
+/// short by a crash comes again after the restart (and the update log keeps one that did finish from being handled twice).
+/// Updates already taken come back in the next batch while they run; they are recognised by id and skipped, so the window of
+/// updates in flight is Telegram's batch of 100 counted from the oldest one not done with.
 /// </summary>
 internal sealed partial class PollingIntake(
     ITelegramBotClient bot,
@@ -22,12 +22,6 @@ internal sealed partial class PollingIntake(
     ILogger<PollingIntake> logger) : BackgroundService
 {
     internal static readonly UpdateType[] AllowedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery, UpdateType.MyChatMember];
-
-    /// <summary>How long a handler may run on after shutdown begins.</summary>
-    private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(20);
-
-    /// <summary>A handler running (or waiting behind its chat) longer than this is stuck: it is cancelled and the update is given up.</summary>
-    private static readonly TimeSpan HandlerLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>While updates run, how long to wait for them to finish before asking for more anyway.</summary>
     private static readonly TimeSpan BusyLook = TimeSpan.FromMilliseconds(200);
@@ -43,8 +37,10 @@ internal sealed partial class PollingIntake(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Taken updates in id order, each with whether it finished (false: cut short by shutdown, to come again).
+        // Taken updates in id order, each with whether it is done with (false: cut short by shutdown, to come again).
         var taken = new LinkedList<(int Id, Task<bool> Finished)>();
+        // Every handler still running, done with or not: shutdown waits for them (within the grace period).
+        var running = new List<Task>();
         var next = 0; // the id after the last update taken
         var retry = new Hosting.Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         var webhookRemoved = false;
@@ -91,11 +87,14 @@ internal sealed partial class PollingIntake(
                 }
 
                 Interlocked.Increment(ref _unfinished);
-                taken.AddLast((update.Id, HandleAsync(update, stoppingToken)));
+                var doneWith = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                running.Add(HandleAsync(update, doneWith, stoppingToken));
+                taken.AddLast((update.Id, doneWith.Task));
                 next = update.Id + 1;
                 fresh++;
             }
 
+            running.RemoveAll(t => t.IsCompleted);
             if (!await PaceAsync(fresh, stoppingToken))
             {
                 break;
@@ -103,7 +102,7 @@ internal sealed partial class PollingIntake(
         }
 
         // The handlers in flight finish (within the grace period); then Telegram learns how far everything is done.
-        await Task.WhenAll(taken.Select(t => t.Finished));
+        await Task.WhenAll(running);
         await ConfirmAsync(Confirmable(taken, next));
         LogStopped(logger);
     }
@@ -155,39 +154,56 @@ internal sealed partial class PollingIntake(
         return taken.First?.Value.Id ?? next;
     }
 
-    /// <returns>Whether the update is done with (handled, failed and apologised for, or given up as stuck).</returns>
-    private async Task<bool> HandleAsync(Update update, CancellationToken stoppingToken)
+    /// <summary>
+    /// Runs the update and says through <paramref name="doneWith"/> whether it is done with (handled, failed and apologised for,
+    /// given up as stuck, or only its answer left to send): false when shutdown cut it short, so that it comes again. Never faults.
+    /// </summary>
+    private async Task HandleAsync(Update update, TaskCompletionSource<bool> doneWith, CancellationToken stoppingToken)
     {
-        // The handler in flight finishes even when shutdown has begun (within a grace period); none starts after that.
-        using var handler = new CancellationTokenSource(HandlerLimit, time);
-        using var shutdown = stoppingToken.Register(() => handler.CancelAfter(HandlerGrace));
+        var run = runner.Start(update, stoppingToken);
         try
         {
-            await runner.RunAsync(update, handler.Token);
-            return true;
+            await run.DoneWith;
+            DoneWith(true);
+            await run.Finished;
         }
-        catch (OperationCanceledException) when (handler.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             if (stoppingToken.IsCancellationRequested)
             {
-                LogCutShort(logger, update.Id);
-                return false;
+                if (DoneWith(false))
+                {
+                    LogCutShort(logger, update.Id);
+                }
+                else
+                {
+                    LogAnswerCutShort(logger, update.Id);
+                }
             }
-
-            LogHandlerTimedOut(logger, update.Id, HandlerLimit.TotalSeconds);
-            return true;
+            else
+            {
+                DoneWith(true);
+                LogHandlerTimedOut(logger, update.Id, ChatOrderedRunner.HandlerLimit.TotalSeconds);
+            }
         }
         catch (Exception e)
         {
             // The database stayed unreachable through the runner's tries (or a fault nobody caught): given up, and intake
             // goes on with the rest.
+            DoneWith(true);
             LogGaveUp(logger, update.Id, e.GetType().Name);
-            return true;
         }
-        finally
+
+        bool DoneWith(bool result)
         {
+            if (!doneWith.TrySetResult(result))
+            {
+                return false;
+            }
+
             Interlocked.Decrement(ref _unfinished);
             _finished.Release();
+            return true;
         }
     }
 
@@ -218,6 +234,9 @@ internal sealed partial class PollingIntake(
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Update {UpdateId} was cut short by shutdown; it will be handled after the restart")]
     private static partial void LogCutShort(ILogger logger, int updateId);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "The answer to update {UpdateId} was not sent before shutdown")]
+    private static partial void LogAnswerCutShort(ILogger logger, int updateId);
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Update {UpdateId} took longer than {LimitSeconds} s and was given up")]
     private static partial void LogHandlerTimedOut(ILogger logger, int updateId, double limitSeconds);

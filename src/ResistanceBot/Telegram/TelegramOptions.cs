@@ -29,6 +29,12 @@ internal sealed class TelegramOptions
     /// <summary>Updates handled at once, each of a different chat (one chat's updates are always handled in order).</summary>
     public int MaxConcurrentUpdates { get; set; } = 16;
 
+    /// <summary>
+    /// Readers' updates at most that may be done with while their answers still wait for the rate limit (a burst of /start
+    /// at 30 answers a second); each holds its handler in memory, without a database connection, until it has sent.
+    /// </summary>
+    public int MaxWaitingAnswers { get; set; } = 1_000;
+
     /// <summary>A Bot API token is digits, a colon, then the secret.</summary>
     internal static bool LooksLikeToken(string token)
     {
@@ -70,6 +76,11 @@ internal sealed class TelegramOptionsValidator : IValidateOptions<TelegramOption
         if (o.MaxConcurrentUpdates is < 1 or > 256)
         {
             failures.Add("Telegram:MaxConcurrentUpdates must be between 1 and 256.");
+        }
+
+        if (o.MaxWaitingAnswers is < 0 or > 100_000)
+        {
+            failures.Add("Telegram:MaxWaitingAnswers must be between 0 and 100000.");
         }
 
         if (o.Mode == IntakeMode.Webhook)

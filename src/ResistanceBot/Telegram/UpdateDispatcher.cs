@@ -59,12 +59,33 @@ internal sealed partial class UpdateDispatcher(
     }
 
     /// <summary>Handles an update once, however often it arrives. The claim, the handler and the completion share one context.</summary>
-    public async Task DispatchAsync(Update update, CancellationToken ct)
+    /// <param name="update">The update.</param>
+    /// <param name="answersLeft">
+    /// For a reader's update: called when a send of its handler has to wait for a permit while nothing is left unsaved, no
+    /// transaction is open and the sender holds no staff role, so that only the answer remains; true when the runner let the update be done with, and then its
+    /// database connection goes back to the pool for the wait. Null for updates that are done with only once handled.
+    /// </param>
+    /// <param name="ct">Cancels the handler.</param>
+    public async Task DispatchAsync(Update update, Func<bool>? answersLeft, CancellationToken ct)
     {
-        // Every send the handler makes is an answer to someone who just wrote: it overtakes notices and fan-out.
-        using var lane = Delivery.SendLanes.Enter(Delivery.SendLane.Answer);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Storage.BotDbContext>();
+        var waiting = false;
+        // Every send the handler makes is an answer to someone who just wrote: it overtakes notices and fan-out, and a staff
+        // member's or the tip line's overtakes other readers'.
+        using var lane = Delivery.SendLanes.Enter(
+            answersLeft is null ? Delivery.SendLane.Answer : Delivery.SendLane.ReaderAnswer,
+            answersLeft is null ? null : () =>
+            {
+                // The lane was a guess from memory; the role read for this update decides (a staff member's first update
+                // after a restart is guessed to be a reader's).
+                if (!waiting && scope.ServiceProvider.GetRequiredService<BotContext>().Role == Staff.StaffRole.None
+                    && db.Database.CurrentTransaction is null && !db.ChangeTracker.HasChanges() && answersLeft())
+                {
+                    waiting = true;
+                    db.Database.CloseConnection(); // a thousand answers waiting must not hold a thousand connections
+                }
+            });
         // One connection for the whole update: EF would otherwise open and close one per query, and each SQLite open
         // registers EF's functions again; an update makes four to six queries.
         await db.Database.OpenConnectionAsync(ct);
@@ -92,25 +113,19 @@ internal sealed partial class UpdateDispatcher(
         // A failed handler may have left changes it could not save: they must not ride along with anything written later.
         db.ChangeTracker.Clear();
         // The update has been acted on: its completion is retried here, never by handling it again.
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await updateLog.CompleteAsync(db, update.Id, ct);
-                return;
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException && !ct.IsCancellationRequested)
-            {
-                if (attempt == 5)
-                {
-                    LogCompletionLost(logger, update.Id, e.GetType().Name);
-                    return;
-                }
-
-                await Task.Delay(Hosting.Backoff.After(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)), ct);
-            }
+            await Hosting.Backoff.RetryAsync(
+                c => updateLog.CompleteAsync(db, update.Id, c), IsDatabaseFault, static (_, _) => { },
+                TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2), ct);
+        }
+        catch (Exception e) when (IsDatabaseFault(e) && !ct.IsCancellationRequested)
+        {
+            LogCompletionLost(logger, update.Id, e.GetType().Name);
         }
     }
+
+    internal static bool IsDatabaseFault(Exception e) => e is System.Data.Common.DbException or DbUpdateException;
 
     private async Task<string> RouteAsync(IServiceProvider services, Update update, CancellationToken ct)
     {

@@ -10,8 +10,8 @@ namespace ResistanceBot.Telegram;
 
 /// <summary>
 /// Webhook mode: Telegram posts each update to <c>Telegram:WebhookUrl</c>. A request without the right
-/// X-Telegram-Bot-Api-Secret-Token gets 401 and nothing is processed. The update is handled before the 200 goes back,
-/// so Telegram redelivers it if the process dies mid-way; requests for different chats run concurrently, one chat's in order
+/// X-Telegram-Bot-Api-Secret-Token gets 401 and nothing is processed. The 200 goes back once the update is done with
+/// (<see cref="UpdateRun.DoneWith"/>), so Telegram redelivers it if the process dies mid-way; requests for different chats run concurrently, one chat's in order
 /// (<see cref="ChatOrderedRunner"/>), as in polling.
 /// </summary>
 internal static partial class WebhookIntake
@@ -22,7 +22,7 @@ internal static partial class WebhookIntake
     {
         var path = new Uri(options.WebhookUrl!).AbsolutePath;
         var secret = Encoding.UTF8.GetBytes(options.WebhookSecret!);
-        endpoints.MapPost(path, async (HttpContext http, ChatOrderedRunner runner, ILoggerFactory loggers) =>
+        endpoints.MapPost(path, async (HttpContext http, ChatOrderedRunner runner, IHostApplicationLifetime lifetime, ILoggerFactory loggers) =>
         {
             var logger = loggers.CreateLogger(typeof(WebhookIntake).FullName!);
             var given = http.Request.Headers[SecretHeader].ToString();
@@ -47,8 +47,10 @@ internal static partial class WebhookIntake
                 return Results.BadRequest();
             }
 
-            // Answered once handled, in its chat's order: Telegram redelivers it if the process dies first.
-            await runner.RunAsync(update, http.RequestAborted);
+            // Answered once done with, in its chat's order: Telegram redelivers it if the process dies first. A request Telegram
+            // gave up on leaves the handler running: the update log keeps its redelivery from being handled twice.
+            var run = runner.Start(update, lifetime.ApplicationStopping);
+            await run.DoneWith.WaitAsync(http.RequestAborted);
             return Results.Ok();
         });
     }
@@ -57,10 +59,27 @@ internal static partial class WebhookIntake
     private static partial void LogRejected(ILogger logger);
 }
 
-/// <summary>Registers the webhook with Telegram at start, retrying until the Bot API answers.</summary>
-internal sealed partial class WebhookRegistration(ITelegramBotClient bot, IOptions<TelegramOptions> options, TimeProvider time, ILogger<WebhookRegistration> logger)
+/// <summary>
+/// Registers the webhook with Telegram at start, retrying until the Bot API answers. At shutdown it waits for the handlers still
+/// running (answers to readers that were done with and still wait for the rate limit), within their grace period.
+/// </summary>
+internal sealed partial class WebhookRegistration(
+    ITelegramBotClient bot, ChatOrderedRunner runner, IOptions<TelegramOptions> options, TimeProvider time, ILogger<WebhookRegistration> logger)
     : BackgroundService
 {
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await runner.IdleAsync().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's own shutdown limit came first; what still waits is lost with the process.
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;

@@ -101,6 +101,9 @@ internal sealed class Seed : IAsyncDisposable
 
     public Task<int> CountTipsAsync() => _db.Tips.CountAsync();
 
+    /// <summary>Readers with a subscription (the subscription is their sealed chat id).</summary>
+    public Task<int> CountSubscribedAsync() => _db.Readers.CountAsync(r => r.SealedChatId != null);
+
     public Task<int> CountPendingAsync() =>
         _db.Outbox.CountAsync(o => o.State == Delivery.OutboxState.Pending);
 

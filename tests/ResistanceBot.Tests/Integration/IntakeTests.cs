@@ -72,6 +72,81 @@ public sealed class IntakeTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_staff_command_behind_more_readers_than_one_batch_is_read_and_answered_before_their_answers()
+    {
+        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = TestDatabase.New();
+        // 150 readers' /start at ten messages a second: fifteen seconds of answers, and more updates ahead of the admin's than
+        // one getUpdates brings (100). Telegram gives the admin's update only once the bot has confirmed the readers' before it.
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(
+            emulator, db, $"--Staff:AdminIds:0={AdminId}", "--Delivery:MessagesPerSecond=10"), database: db);
+        var admin = emulator.User(AdminId, "Admin");
+        await admin.AskAsync("/start", Wait);
+        var readers = Enumerable.Range(1, 150).Select(i => emulator.User(8_250_000 + i, "Reader")).ToList();
+        int Answered() => readers.Count(r => r.BotMessageCount > 0);
+
+        foreach (var reader in readers)
+        {
+            reader.SendText("/start");
+        }
+
+        await emulator.WaitUntilAsync(() => Answered() >= 1, Wait, "the readers' answers to begin");
+        var stats = await admin.AskAsync("/stats", Wait);
+        var answeredBefore = Answered();
+        output.WriteLine($"readers answered before the admin: {answeredBefore} of {readers.Count}");
+
+        Assert.Contains("Subscribers", stats.Text, StringComparison.Ordinal);
+        // Had the readers' updates stayed unconfirmed until answered, the admin's would be read after 51 answers at least.
+        Assert.InRange(answeredBefore, 1, 25);
+        // Done with early, every reader is still answered, once.
+        await emulator.WaitUntilAsync(() => Answered() == readers.Count, Wait, "every reader's answer");
+        Assert.All(readers, r => Assert.Equal(1, r.BotMessageCount));
+        Assert.Equal(0, emulator.Stats.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task Killing_the_bot_while_readers_answers_wait_loses_no_subscription_that_telegram_was_told_is_done()
+    {
+        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = TestDatabase.New();
+        // Two messages a second: thirty readers' answers take fifteen seconds, and nearly all of them wait.
+        var settings = BotHost.DefaultSettings(emulator, db, "--Delivery:MessagesPerSecond=2");
+        var readers = Enumerable.Range(1, 30).Select(i => emulator.User(8_260_000 + i, "Reader")).ToList();
+        var bot = BotProcess.Start(settings);
+        try
+        {
+            foreach (var reader in readers)
+            {
+                reader.SendText("/subscribe");
+            }
+
+            // Done with once only the answer is left: every update is confirmed long before its answer can go out.
+            await emulator.WaitUntilAsync(() => emulator.PendingUpdateCount == 0, Wait, "Telegram to be told every update is done");
+            var answered = readers.Count(r => r.BotMessageCount > 0);
+            bot.Kill();
+            await bot.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            output.WriteLine($"answered before the kill: {answered} of {readers.Count}");
+            Assert.InRange(answered, 0, 20);
+        }
+        finally
+        {
+            bot.Dispose();
+        }
+
+        // What Telegram was told is done had been saved: the answers were lost with the process, the subscriptions were not.
+        await using (var seed = await Seed.OpenAsync(settings))
+        {
+            Assert.Equal(readers.Count, await seed.CountSubscribedAsync());
+        }
+
+        // A reader whose answer was lost asks again, and hears that the subscription holds.
+        await using var restarted = await BotHost.StartAsync(emulator, settings, database: db);
+        var unanswered = readers.First(r => r.BotMessageCount == 0);
+        var again = await unanswered.AskAsync("/subscribe", Wait);
+        Assert.Contains("already", again.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_readers_answer_overtakes_a_running_fan_out_under_the_same_ceiling()
     {
         await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
