@@ -16,6 +16,9 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
 {
     private const string Purpose = "staff row";
 
+    private static readonly CompiledQuery<Func<BotDbContext, long, CancellationToken, Task<StaffMember?>>> StaffById =
+        new(() => EF.CompileAsyncQuery((BotDbContext db, long userId, CancellationToken ct) => db.StaffMembers.AsNoTracking().FirstOrDefault(s => s.UserId == userId)));
+
     /// <summary>Staff ids found by the last reads of their role (staff ids are not secret: the audit log names them).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _seen = new();
 
@@ -46,7 +49,7 @@ internal sealed partial class StaffDirectory(IOptions<StaffOptions> options, Pse
             return StaffRole.Admin;
         }
 
-        var row = await db.StaffMembers.AsNoTracking().FirstOrDefaultAsync(s => s.UserId == userId, ct);
+        var row = await StaffById.For(db)(db, userId, ct);
         var role = row is not null && IsGenuine(row) ? row.Role : StaffRole.None;
         if (role == StaffRole.None)
         {

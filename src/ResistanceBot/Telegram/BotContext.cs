@@ -24,6 +24,9 @@ internal sealed class BotContext(
     StaffDirectory staff,
     TimeProvider time)
 {
+    private static readonly CompiledQuery<Func<BotDbContext, byte[], CancellationToken, Task<Reader?>>> ReaderByPseudonym =
+        new(() => EF.CompileAsyncQuery((BotDbContext db, byte[] pseudonym, CancellationToken ct) => db.Readers.FirstOrDefault(r => r.Pseudonym == pseudonym)));
+
     private byte[]? _readerKey;
 
     public BotDbContext Db => db;
@@ -76,7 +79,7 @@ internal sealed class BotContext(
         UserId = user.Id;
         TelegramLanguage = user.LanguageCode;
         Role = await staff.RoleOfAsync(db, user.Id, ct);
-        Reader = await db.Readers.FirstOrDefaultAsync(r => r.Pseudonym == ReaderKey, ct);
+        Reader = await ReaderByPseudonym.For(db)(db, ReaderKey, ct);
     }
 
     internal void SetCommand(string command, string arguments)

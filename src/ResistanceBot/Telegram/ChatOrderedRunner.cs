@@ -63,6 +63,18 @@ internal sealed partial class ChatOrderedRunner(UpdateDispatcher dispatcher, IOp
         }
     }
 
+    /// <summary>Updates started whose handlers have not returned yet, answers waiting included (for tests).</summary>
+    internal int Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running.Count;
+            }
+        }
+    }
+
     /// <summary>Readers' updates done with whose handlers still wait to send their answers.</summary>
     internal int AnswersWaiting => Volatile.Read(ref _answersWaiting);
 

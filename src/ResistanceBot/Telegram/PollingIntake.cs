@@ -17,6 +17,8 @@ namespace ResistanceBot.Telegram;
 internal sealed partial class PollingIntake(
     ITelegramBotClient bot,
     ChatOrderedRunner runner,
+    UpdateLog updateLog,
+    Hosting.BotMetrics metrics,
     IOptions<TelegramOptions> options,
     TimeProvider time,
     ILogger<PollingIntake> logger) : BackgroundService
@@ -78,24 +80,46 @@ internal sealed partial class PollingIntake(
                 continue;
             }
 
-            var fresh = 0;
-            foreach (var update in updates)
+            // Those still running from an earlier batch are skipped by id; of the new ones, those handled before a restart are
+            // skipped as done, by one query for the batch.
+            var fresh = updates.Where(u => u.Id >= next).ToList();
+            IReadOnlySet<int> handled;
+            try
             {
-                if (update.Id < next)
+                handled = await updateLog.HandledAmongAsync(fresh, stoppingToken);
+            }
+            catch (Exception e) when (UpdateDispatcher.IsDatabaseFault(e) && !stoppingToken.IsCancellationRequested)
+            {
+                // Nothing of the batch was taken: it comes again with the next getUpdates.
+                var delay = retry.Next();
+                LogCheckFailed(logger, e.GetType().Name, delay.TotalSeconds);
+                if (!await Hosting.Backoff.WaitAsync(delay, time, stoppingToken))
                 {
-                    continue; // still running, from an earlier batch
+                    break;
+                }
+
+                continue;
+            }
+
+            foreach (var update in fresh)
+            {
+                next = update.Id + 1;
+                if (handled.Contains(update.Id))
+                {
+                    LogDuplicate(logger, update.Id);
+                    metrics.DuplicateUpdate();
+                    taken.AddLast((update.Id, Task.FromResult(true)));
+                    continue;
                 }
 
                 Interlocked.Increment(ref _unfinished);
                 var doneWith = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 running.Add(HandleAsync(update, doneWith, stoppingToken));
                 taken.AddLast((update.Id, doneWith.Task));
-                next = update.Id + 1;
-                fresh++;
             }
 
             running.RemoveAll(t => t.IsCompleted);
-            if (!await PaceAsync(fresh, stoppingToken))
+            if (!await PaceAsync(fresh.Count, stoppingToken))
             {
                 break;
             }
@@ -234,6 +258,12 @@ internal sealed partial class PollingIntake(
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Update {UpdateId} was cut short by shutdown; it will be handled after the restart")]
     private static partial void LogCutShort(ILogger logger, int updateId);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Update {UpdateId} was already handled; skipped")]
+    private static partial void LogDuplicate(ILogger logger, int updateId);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Warning, Message = "Could not check which updates were handled ({ExceptionType}); next try in {DelaySeconds:0.0} s")]
+    private static partial void LogCheckFailed(ILogger logger, string exceptionType, double delaySeconds);
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "The answer to update {UpdateId} was not sent before shutdown")]
     private static partial void LogAnswerCutShort(ILogger logger, int updateId);

@@ -58,7 +58,10 @@ internal sealed partial class UpdateDispatcher(
         return _commands.TryGetValue(name, out var command) ? command.Lane : IntakeLane.Reader;
     }
 
-    /// <summary>Handles an update once, however often it arrives. The claim, the handler and the completion share one context.</summary>
+    /// <summary>
+    /// Handles an update once, however often it arrives: in webhook mode by claiming it here, in polling mode because the poller
+    /// skips what <see cref="UpdateLog.HandledAmongAsync"/> names. The claim and the handler share one context.
+    /// </summary>
     /// <param name="update">The update.</param>
     /// <param name="answersLeft">
     /// For a reader's update: called when a send of its handler has to wait for a permit while nothing is left unsaved, no
@@ -89,7 +92,7 @@ internal sealed partial class UpdateDispatcher(
         // One connection for the whole update: EF would otherwise open and close one per query, and each SQLite open
         // registers EF's functions again; an update makes four to six queries.
         await db.Database.OpenConnectionAsync(ct);
-        if (!await updateLog.TryClaimAsync(db, update.Id, ct))
+        if (updateLog.ClaimsEachUpdate && !await updateLog.TryClaimAsync(db, update.Id, ct))
         {
             LogDuplicate(logger, update.Id);
             metrics.DuplicateUpdate();
@@ -116,7 +119,7 @@ internal sealed partial class UpdateDispatcher(
         try
         {
             await Hosting.Backoff.RetryAsync(
-                c => updateLog.CompleteAsync(db, update.Id, c), IsDatabaseFault, static (_, _) => { },
+                c => updateLog.CompleteAsync(update.Id, c), IsDatabaseFault, static (_, _) => { },
                 TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2), ct);
         }
         catch (Exception e) when (IsDatabaseFault(e) && !ct.IsCancellationRequested)

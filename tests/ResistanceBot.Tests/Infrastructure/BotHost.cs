@@ -89,6 +89,14 @@ internal sealed class BotHost : IAsyncDisposable
         return await query(scope.ServiceProvider.GetRequiredService<BotDbContext>());
     }
 
+    /// <summary>
+    /// Waits until Telegram holds no update for the bot and every handler has returned, a reader's answer still waiting for the
+    /// rate limit included (its update is confirmed to Telegram before that).
+    /// </summary>
+    internal Task SettledAsync(TimeSpan wait) => Eventually.HoldsAsync(
+        () => Task.FromResult(Emulator.PendingUpdateCount == 0 && _app.Services.GetRequiredService<ResistanceBot.Telegram.ChatOrderedRunner>().Running == 0),
+        wait, "every update to be handled");
+
     /// <summary>Stops the bot gracefully; the emulator keeps running for a restart.</summary>
     public async Task StopAsync()
     {

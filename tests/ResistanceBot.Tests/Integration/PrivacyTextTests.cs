@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ResistanceBot.BotApiEmulator;
@@ -65,7 +64,7 @@ public sealed partial class PrivacyTextTests
         var before = user.BotMessageCount;
         await user.AskAsync(command, Wait);
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, command + " to be handled");
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, command + " to finish");
+        await bot.SettledAsync(Wait);
         return string.Join("\n", user.BotMessages.Skip(before).Select(m => m.Text));
     }
 

@@ -32,7 +32,7 @@ public sealed class ChatCleanupTests
     private static async Task SettledAsync(BotHost bot)
     {
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "the updates to be taken");
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "the updates to be handled");
+        await bot.SettledAsync(Wait);
     }
 
     private static bool Deleted(TelegramUser user, int messageId) => user.Messages.Single(m => m.MessageId == messageId).IsDeleted;

@@ -58,7 +58,7 @@ public sealed partial class NativeLanguageTests
         await user.AskAsync("/privacy", Wait);
         // /privacy takes more than one message: all of them are in before /settings is asked.
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "/privacy to be handled");
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "/privacy to finish");
+        await bot.SettledAsync(Wait);
         var settings = await user.AskAsync("/settings", Wait);
         Assert.Contains(zone, settings.Text, StringComparison.Ordinal); // the default zone (UTC in tests), in the reader's words
         await Integration.ReaderJourneyTests.PressAsync(bot, user, settings, "set:tz");

@@ -43,7 +43,7 @@ public sealed class TipEpochTests
     private static async Task NextEpochAsync(BotHost bot, FakeTimeProvider clock)
     {
         // Every update handled first: a handler still running when the clock jumps a week would pass its time limit.
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "the updates to be handled");
+        await bot.SettledAsync(Wait);
         var epoch = await bot.Services.GetRequiredService<TipKeys>().CurrentEpochAsync(default);
         var purges = bot.Logs.Lines.Count(l => l.EventId == 1902);
         clock.Advance(epoch.EndsOn.AddHours(2) - clock.GetUtcNow().UtcDateTime);
@@ -103,7 +103,7 @@ public sealed class TipEpochTests
         var (bot, clock) = await StartAsync("--Tips:NoticeDelayMinutes=30");
         await using var _ = bot;
         await SendTipAsync(bot.Emulator.User(9_400_102, "Tipster"), "Seen at the station");
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "the tip to be stored");
+        await bot.SettledAsync(Wait);
 
         await Assert.ThrowsAsync<TimeoutException>(() =>
             bot.Emulator.WaitUntilAsync(() => bot.Emulator.Messages(Group).Any(m => m.FromBot), TimeSpan.FromSeconds(1), "a notice"));

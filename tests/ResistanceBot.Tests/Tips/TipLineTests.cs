@@ -281,7 +281,7 @@ public sealed class TipLineTests
         await user.AskAsync("/tip", Wait);
         await user.AskAsync("Started, then left", Wait);
         await bot.Emulator.WaitUntilAsync(() => bot.Emulator.PendingUpdateCount == 0, Wait, "the draft to be saved");
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "the text to join the draft");
+        await bot.SettledAsync(Wait);
         var draftMessages = user.Messages.ToList(); // /tip, the intro, the text and its acknowledgement
         Assert.Equal(4, draftMessages.Count);
 

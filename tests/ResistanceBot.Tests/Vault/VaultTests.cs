@@ -171,7 +171,7 @@ public sealed class VaultTests
         admin.SendText("/open 1");
         await bot.Emulator.WaitUntilAsync(() => admin.BotMessages.Skip(before).Any(m => m.Document is not null), Wait, "the file");
         var copies = admin.BotMessages.Skip(before).ToList();
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "/open to be handled");
+        await bot.SettledAsync(Wait);
 
         Assert.All(copies, m => Assert.True(m.Protected, $"copy {m.MessageId} should carry protect_content"));
         var file = copies.Single(m => m.Document is not null);
@@ -200,7 +200,7 @@ public sealed class VaultTests
         admin.SendText("/open 1");
         await bot.Emulator.WaitUntilAsync(() => admin.BotMessages.Skip(before).Any(m => m.Text == "Seen at the station"), Wait, "the tip");
         var copies = admin.BotMessages.Skip(before).ToList();
-        await Eventually.HoldsAsync(async () => await bot.WithDbAsync(d => d.ProcessedUpdates.AllAsync(u => u.Completed)), Wait, "/open to be handled");
+        await bot.SettledAsync(Wait);
 
         // The bot was down for two days (its clock jumps past both its own 47 hours and Telegram's 48).
         clock.Advance(TimeSpan.FromHours(49));
