@@ -121,6 +121,14 @@ async Task<(double Rate, long Peak, double CpuPerSend)> RunAsync(string name, in
     if (releaseOnly)
     {
         Console.WriteLine($"[{name}] release and outbox write: {releaseSeconds:0.0} s until the first delivery");
+        // BENCH_BOT_LOG=file keeps the bot's console output (with BENCH_EXTRA raising a log level, e.g. EF's commands and
+        // their times: --Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Information).
+        if (Environment.GetEnvironmentVariable("BENCH_BOT_LOG") is { Length: > 0 } log)
+        {
+            await Task.Delay(500);
+            File.WriteAllText(log, bot.StandardOutput);
+        }
+
         bot.Kill();
         dir.Delete(recursive: true);
         return (0, 0, 0);

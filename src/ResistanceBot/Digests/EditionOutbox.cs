@@ -13,26 +13,34 @@ namespace ResistanceBot.Digests;
 internal sealed class EditionOutbox(IOptions<DigestOptions> digest)
 {
     /// <summary>
+    /// The subscribers by time zone, hour and choice of topics, with how many share each: one scan of the readers, which tells
+    /// both which selections of items to render and which INSERT … SELECT to run (a second scan for the topics alone cost a
+    /// third of a second at 1,000,000 subscribers).
+    /// </summary>
+    public static async Task<IReadOnlyList<ReaderGroup>> GroupsAsync(BotDbContext db, CancellationToken ct) =>
+        await Subscription.Subscribers(db)
+            .GroupBy(r => new { r.TimeZone, r.DigestHour, r.Topics })
+            .Select(g => new ReaderGroup(g.Key.TimeZone, g.Key.DigestHour, g.Key.Topics, g.Count()))
+            .ToListAsync(ct);
+
+    /// <summary>
     /// One row per edition part and subscriber, written by the database itself (INSERT … SELECT per group of readers who share a
     /// time zone, hour and choice of topics): 100,000 subscribers cost a few statements, not 100,000 tracked entities. Each
     /// reader gets the parts of the variant <paramref name="variants"/> gives their topics (0, the whole edition, otherwise).
     /// Part of the caller's transaction.
     /// </summary>
     /// <returns>(readers due at once, readers due later at their chosen hours)</returns>
-    public async Task<(int Now, int Later)> EnqueueAsync(BotDbContext db, Edition edition, IReadOnlyDictionary<string, int> variants, CancellationToken ct)
+    public async Task<(int Now, int Later)> EnqueueAsync(
+        BotDbContext db, Edition edition, IReadOnlyList<ReaderGroup> groups, IReadOnlyDictionary<string, int> variants, CancellationToken ct)
     {
         var released = new DateTimeOffset(DateTime.SpecifyKind(edition.ReleasedAt, DateTimeKind.Utc));
         var languages = edition.Parts.Select(p => p.Language).Distinct().ToList();
-        var groups = await Subscription.Subscribers(db)
-            .GroupBy(r => new { r.TimeZone, r.DigestHour, r.Topics })
-            .Select(g => new { g.Key.TimeZone, g.Key.DigestHour, g.Key.Topics, Count = g.Count() })
-            .ToListAsync(ct);
         var (now, later) = (0, 0);
         foreach (var group in groups)
         {
             var due = Subscription.DueAt(released, group.DigestHour, TimeZones.Find(group.TimeZone) ?? digest.Value.Zone).UtcDateTime;
-            var variant = variants.GetValueOrDefault(group.Topics ?? "", 0);
-            var parameters = new List<object> { edition.Id, due, Localization.Localizer.Default, variant, group.Topics ?? "" };
+            var variant = variants.GetValueOrDefault(group.Topics, 0);
+            var parameters = new List<object> { edition.Id, due, Localization.Localizer.Default, variant, group.Topics };
             string P(int i) => "{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}";
             // Readers in a language the edition lacks get the default language; NULL settings are matched with IS NULL. The
             // WHERE repeats Subscription.Subscribers (a subscriber is a reader with a sealed chat), which SQL cannot call.
@@ -72,6 +80,13 @@ internal sealed class EditionOutbox(IOptions<DigestOptions> digest)
     }
 
 }
+
+/// <summary>Subscribers who share a time zone, a delivery hour and a choice of topics (null: the defaults).</summary>
+/// <param name="TimeZone">The zone, or null for the digest's.</param>
+/// <param name="DigestHour">The hour, or null for the edition's.</param>
+/// <param name="Topics">The topics chosen, "" for all.</param>
+/// <param name="Count">How many subscribers.</param>
+internal sealed record ReaderGroup(string? TimeZone, int? DigestHour, string Topics, int Count);
 
 /// <summary>The parts of an edition, as Delivery sends them.</summary>
 internal sealed class EditionTemplates : Delivery.IBulkTemplates

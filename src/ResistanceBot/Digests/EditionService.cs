@@ -68,7 +68,8 @@ internal sealed partial class EditionService(
             Items = picked.Select(Snapshot).ToList(),
         };
         // One rendering per choice of topics that some subscriber made, not per subscriber: the fan-out's cost stays flat.
-        var readerSets = await db.Readers.AsNoTracking().Where(r => r.SealedChatId != null && r.Topics != "").Select(r => r.Topics).Distinct().ToListAsync(ct);
+        var groups = await EditionOutbox.GroupsAsync(db, ct);
+        var readerSets = groups.Select(g => g.Topics).Where(t => t.Length > 0).Distinct().ToList();
         var plan = EditionVariants.Plan(edition.Items, readerSets);
         foreach (var variant in plan.Variants)
         {
@@ -96,7 +97,7 @@ internal sealed partial class EditionService(
         }
 
         await db.SaveChangesAsync(ct);
-        var (dueNow, dueLater) = await editionOutbox.EnqueueAsync(db, edition, plan.ByReaderSet, ct);
+        var (dueNow, dueLater) = await editionOutbox.EnqueueAsync(db, edition, groups, plan.ByReaderSet, ct);
         await PostToChannelAsync(db, edition, channelKey, ct);
         await transaction.CommitAsync(ct);
         signal.Wake();

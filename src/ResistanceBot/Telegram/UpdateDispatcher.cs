@@ -65,30 +65,20 @@ internal sealed partial class UpdateDispatcher(
     /// <param name="update">The update.</param>
     /// <param name="answersLeft">
     /// For a reader's update: called when a send of its handler has to wait for a permit while nothing is left unsaved, no
-    /// transaction is open and the sender holds no staff role, so that only the answer remains; true when the runner let the update be done with, and then its
-    /// database connection goes back to the pool for the wait. Null for updates that are done with only once handled.
+    /// transaction is open and the sender holds no staff role, so that only the answer remains (see
+    /// <see cref="ReaderAnswerWait"/>); true when the runner let the update be done with, and then its database connection
+    /// goes back to the pool for the wait. Null for updates that are done with only once handled.
     /// </param>
     /// <param name="ct">Cancels the handler.</param>
     public async Task DispatchAsync(Update update, Func<bool>? answersLeft, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Storage.BotDbContext>();
-        var waiting = false;
         // Every send the handler makes is an answer to someone who just wrote: it overtakes notices and fan-out, and a staff
         // member's or the tip line's overtakes other readers'.
+        using var readerWait = answersLeft is null ? null : new ReaderAnswerWait(db, scope.ServiceProvider, answersLeft);
         using var lane = Delivery.SendLanes.Enter(
-            answersLeft is null ? Delivery.SendLane.Answer : Delivery.SendLane.ReaderAnswer,
-            answersLeft is null ? null : () =>
-            {
-                // The lane was a guess from memory; the role read for this update decides (a staff member's first update
-                // after a restart is guessed to be a reader's).
-                if (!waiting && scope.ServiceProvider.GetRequiredService<BotContext>().Role == Staff.StaffRole.None
-                    && db.Database.CurrentTransaction is null && !db.ChangeTracker.HasChanges() && answersLeft())
-                {
-                    waiting = true;
-                    db.Database.CloseConnection(); // a thousand answers waiting must not hold a thousand connections
-                }
-            });
+            readerWait is null ? Delivery.SendLane.Answer : Delivery.SendLane.ReaderAnswer, readerWait is null ? null : readerWait.OnWait);
         // One connection for the whole update: EF would otherwise open and close one per query, and each SQLite open
         // registers EF's functions again; an update makes four to six queries.
         await db.Database.OpenConnectionAsync(ct);
@@ -126,6 +116,33 @@ internal sealed partial class UpdateDispatcher(
         {
             LogCompletionLost(logger, update.Id, e.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// Watches a reader's update for the moment only its answer is left: a send waits for a permit while the real role is none,
+    /// nothing is unsaved and no transaction is open. Ends with the dispatch: a flow that outlived it (work the handler started
+    /// and left running) must not speak for the update.
+    /// </summary>
+    private sealed class ReaderAnswerWait(Storage.BotDbContext db, IServiceProvider services, Func<bool> answersLeft) : IDisposable
+    {
+        private bool _waiting;
+        private bool _ended;
+
+        public void OnWait()
+        {
+            // The lane was a guess from memory; the role read for this update decides (a staff member's first update after a
+            // restart is guessed to be a reader's).
+            if (_waiting || _ended || services.GetRequiredService<BotContext>().Role != Staff.StaffRole.None
+                || db.Database.CurrentTransaction is not null || db.ChangeTracker.HasChanges() || !answersLeft())
+            {
+                return;
+            }
+
+            _waiting = true;
+            db.Database.CloseConnection(); // a thousand answers waiting must not hold a thousand connections
+        }
+
+        public void Dispose() => _ended = true;
     }
 
     internal static bool IsDatabaseFault(Exception e) => e is System.Data.Common.DbException or DbUpdateException;
