@@ -43,46 +43,36 @@ public sealed class IntakeTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_staff_command_overtakes_a_queue_of_readers_answers()
     {
-        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = TestDatabase.New();
         // Two updates at a time and four messages a second: thirty readers' /start take about eight seconds to answer.
-        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(
-            emulator, db, $"--Staff:AdminIds:0={AdminId}", "--Telegram:MaxConcurrentUpdates=2", "--Delivery:MessagesPerSecond=4"), database: db);
-        var admin = emulator.User(AdminId, "Admin");
-        await admin.AskAsync("/start", Wait);
-        var readers = Enumerable.Range(1, 30).Select(i => emulator.User(8_200_000 + i, "Reader")).ToList();
-        int Answered() => readers.Count(r => r.BotMessageCount > 0);
+        var answeredBefore = await ReadersAnsweredBeforeTheAdminAsync(30, 8_200_000, 2, "--Telegram:MaxConcurrentUpdates=2", "--Delivery:MessagesPerSecond=4");
 
-        foreach (var reader in readers)
-        {
-            reader.SendText("/start");
-        }
-
-        await emulator.WaitUntilAsync(() => Answered() >= 2, Wait, "the readers' answers to begin");
-        var stats = await admin.AskAsync("/stats", Wait);
-        var answeredBefore = Answered();
-        output.WriteLine($"readers answered before the admin: {answeredBefore} of {readers.Count}");
-
-        Assert.Contains("Subscribers", stats.Text, StringComparison.Ordinal);
         // Without lanes the admin would wait for every reader queued ahead (28 at least).
         Assert.InRange(answeredBefore, 2, 15);
-        await emulator.WaitUntilAsync(() => Answered() == readers.Count, Wait, "every reader's answer");
-        Assert.All(readers, r => Assert.Equal(1, r.BotMessageCount));
-        Assert.Equal(0, emulator.Stats.TooManyRequests);
     }
 
     [Fact]
     public async Task A_staff_command_behind_more_readers_than_one_batch_is_read_and_answered_before_their_answers()
     {
-        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
-        var db = TestDatabase.New();
         // 150 readers' /start at ten messages a second: fifteen seconds of answers, and more updates ahead of the admin's than
         // one getUpdates brings (100). Telegram gives the admin's update only once the bot has confirmed the readers' before it.
-        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(
-            emulator, db, $"--Staff:AdminIds:0={AdminId}", "--Delivery:MessagesPerSecond=10"), database: db);
+        var answeredBefore = await ReadersAnsweredBeforeTheAdminAsync(150, 8_250_000, 1, "--Delivery:MessagesPerSecond=10");
+
+        // Had the readers' updates stayed unconfirmed until answered, the admin's would be read after 51 answers at least.
+        Assert.InRange(answeredBefore, 1, 25);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> readers send /start at once; once <paramref name="begun"/> are answered the admin asks /stats.
+    /// Returns how many readers were answered before the admin, after checking that every reader is still answered once.
+    /// </summary>
+    private async Task<int> ReadersAnsweredBeforeTheAdminAsync(int count, long firstId, int begun, params string[] settings)
+    {
+        await using var emulator = await BotApiEmulator.BotApiEmulator.StartAsync();
+        var db = TestDatabase.New();
+        await using var bot = await BotHost.StartAsync(emulator, BotHost.DefaultSettings(emulator, db, [$"--Staff:AdminIds:0={AdminId}", .. settings]), database: db);
         var admin = emulator.User(AdminId, "Admin");
         await admin.AskAsync("/start", Wait);
-        var readers = Enumerable.Range(1, 150).Select(i => emulator.User(8_250_000 + i, "Reader")).ToList();
+        var readers = Enumerable.Range(1, count).Select(i => emulator.User(firstId + i, "Reader")).ToList();
         int Answered() => readers.Count(r => r.BotMessageCount > 0);
 
         foreach (var reader in readers)
@@ -90,18 +80,17 @@ public sealed class IntakeTests(Xunit.Abstractions.ITestOutputHelper output)
             reader.SendText("/start");
         }
 
-        await emulator.WaitUntilAsync(() => Answered() >= 1, Wait, "the readers' answers to begin");
+        await emulator.WaitUntilAsync(() => Answered() >= begun, Wait, "the readers' answers to begin");
         var stats = await admin.AskAsync("/stats", Wait);
         var answeredBefore = Answered();
         output.WriteLine($"readers answered before the admin: {answeredBefore} of {readers.Count}");
 
         Assert.Contains("Subscribers", stats.Text, StringComparison.Ordinal);
-        // Had the readers' updates stayed unconfirmed until answered, the admin's would be read after 51 answers at least.
-        Assert.InRange(answeredBefore, 1, 25);
-        // Done with early, every reader is still answered, once.
+        // However early their updates were done with, every reader is answered, once.
         await emulator.WaitUntilAsync(() => Answered() == readers.Count, Wait, "every reader's answer");
         Assert.All(readers, r => Assert.Equal(1, r.BotMessageCount));
         Assert.Equal(0, emulator.Stats.TooManyRequests);
+        return answeredBefore;
     }
 
     [Fact]
