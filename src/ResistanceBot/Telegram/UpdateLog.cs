@@ -32,7 +32,10 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
     /// <summary>Whether each update is claimed before it is handled (webhook mode); in polling mode the poller checks batches.</summary>
     public bool ClaimsEachUpdate => options.Value.Mode == IntakeMode.Webhook;
 
-    /// <summary>Claims the update in <paramref name="db"/> (the update's own context): one insert when it is new, as nearly all are.</summary>
+    /// <summary>
+    /// In webhook mode (<see cref="ClaimsEachUpdate"/>), claims the update in <paramref name="db"/> (the update's own context): one
+    /// insert when it is new, as nearly all are.
+    /// </summary>
     public async Task<bool> TryClaimAsync(BotDbContext db, int updateId, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -49,8 +52,8 @@ internal sealed class UpdateLog(IServiceScopeFactory scopes, IOptions<TelegramOp
             return false;
         }
 
-        var stale = options.Value.Mode == IntakeMode.Polling || now - existing.ClaimedAt > WebhookLease;
-        if (!stale)
+        // Another instance may still be working on it: taken over only after the lease.
+        if (now - existing.ClaimedAt <= WebhookLease)
         {
             return false;
         }
