@@ -51,18 +51,6 @@ internal sealed partial class ChatOrderedRunner(UpdateDispatcher dispatcher, IOp
     private int _free = options.Value.MaxConcurrentUpdates;
     private int _answersWaiting;
 
-    /// <summary>Chats with an update waiting or running (for tests and metrics).</summary>
-    internal int BusyChats
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _tails.Count;
-            }
-        }
-    }
-
     /// <summary>Updates started whose handlers have not returned yet, answers waiting included (for tests).</summary>
     internal int Running
     {
@@ -74,9 +62,6 @@ internal sealed partial class ChatOrderedRunner(UpdateDispatcher dispatcher, IOp
             }
         }
     }
-
-    /// <summary>Readers' updates done with whose handlers still wait to send their answers.</summary>
-    internal int AnswersWaiting => Volatile.Read(ref _answersWaiting);
 
     /// <summary>
     /// Queues the update behind the earlier updates of its chat. Its handler is cancelled <see cref="HandlerLimit"/> after it
