@@ -197,16 +197,18 @@ internal sealed partial class Adversary
         }
     }
 
-    /// <summary>Whether any evidence holds these bytes, as they are or as the hex a dump prints (a short tag of them included).</summary>
+    /// <summary>Whether any evidence holds these bytes, as they are or as the hex a dump prints (a hash's short tag included).</summary>
     public bool Holds(byte[] needle) => WhereHeld(needle) is not null;
 
     /// <summary>The first piece of evidence that holds these bytes (as <see cref="Holds"/> looks for them), or null.</summary>
     public string? WhereHeld(byte[] needle)
     {
         var forms = new List<byte[]> { needle, Encoding.ASCII.GetBytes(Convert.ToHexStringLower(needle)), Encoding.ASCII.GetBytes(Convert.ToHexString(needle)) };
-        if (needle.Length >= 8)
+        if (needle.Length >= 16)
         {
-            forms.Add(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(needle, 0, 4))); // the audit tag of earlier versions
+            // The audit tag of earlier versions: the first four bytes of a keyed hash, in hex. Only a hash: the first four bytes of
+            // an id are "00000001" for every id above 2^32, which a log line's hex dump of any value may hold by chance.
+            forms.Add(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(needle, 0, 4)));
         }
 
         return _evidence.FirstOrDefault(e => forms.Any(f => e.Bytes.AsSpan().IndexOf(f) >= 0)).Where;
