@@ -271,6 +271,7 @@ public sealed partial class BotApiEmulator
 
                     if (batch.Count > 0 || timeout == 0)
                     {
+                        Stats.Delivered(batch.Count);
                         return batch;
                     }
 

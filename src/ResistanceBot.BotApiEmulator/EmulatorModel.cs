@@ -60,6 +60,7 @@ public sealed class EmulatorStats
     private long _badRequests;
     private long _droppedAfterSend;
     private long _paidBroadcasts;
+    private long _updatesDelivered;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -81,6 +82,11 @@ public sealed class EmulatorStats
 
     /// <summary>Sends accepted with allow_paid_broadcast (each would cost Stars on the real Telegram).</summary>
     public long PaidBroadcasts => Interlocked.Read(ref _paidBroadcasts);
+
+    /// <summary>Updates returned by getUpdates or posted to the webhook, each time it was returned (a repeat counts again).</summary>
+    public long UpdatesDelivered => Interlocked.Read(ref _updatesDelivered);
+
+    internal void Delivered(int count) => Interlocked.Add(ref _updatesDelivered, count);
 
     internal void PaidBroadcast() => Interlocked.Increment(ref _paidBroadcasts);
 

@@ -84,6 +84,7 @@ internal sealed class WebhookPusher(BotApiEmulator emulator) : IAsyncDisposable
                     request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", next.Secret);
                 }
 
+                emulator.Stats.Delivered(1);
                 using var response = await _http.SendAsync(request, ct);
                 if (response.IsSuccessStatusCode)
                 {
