@@ -29,10 +29,12 @@ internal sealed partial class PollingIntake(
     private static readonly TimeSpan BusyLook = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// With this many updates unfinished, the next getUpdates waits until fewer are: each batch brings back the ones still
-    /// running, and asking at once would read the same updates over and over for a few new ones.
+    /// With this many updates unfinished or more, the next getUpdates waits until fewer are: each batch brings back the ones still
+    /// running, and asking at once would read the same updates over and over for a few new ones. A quarter more than the
+    /// slots keeps every slot busy through the round trip (at most 50: a batch is 100). With the 16 slots of the default, each
+    /// update came 1.4 times instead of 2.4 with 50, and the benchmark's rate rose about 5 % (README, Performance).
     /// </summary>
-    private const int LowWater = 50;
+    private int LowWater => Math.Min(options.Value.MaxConcurrentUpdates * 5 / 4, 50);
 
     private readonly SemaphoreSlim _finished = new(0);
     private int _unfinished;
