@@ -21,6 +21,9 @@ internal sealed partial class EditionService(
     TimeProvider time,
     ILogger<EditionService> logger)
 {
+    /// <summary>The lock two instances' releases take in turn (any number no other lock of the bot uses).</summary>
+    private const long ReleaseLock = 5390734161851102796;
+
     /// <summary>The picked candidates, in the order they will appear.</summary>
     public static Task<List<Article>> PickedAsync(BotDbContext db, CancellationToken ct) =>
         db.Articles.Where(a => a.State == CandidateState.Picked).OrderBy(a => a.PickOrder).ThenBy(a => a.Id).ToListAsync(ct);
@@ -46,11 +49,8 @@ internal sealed partial class EditionService(
     {
         var channelKey = options.Value.ChannelId is null ? null : await outbox.SealingKeyAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (db is PostgresBotDbContext)
-        {
-            // Two editors pressing /publish on two instances: the second waits, then finds nothing picked.
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(5390734161851102796)", ct);
-        }
+        // Two editors pressing /publish on two instances: the second waits, then finds nothing picked.
+        await db.LockAcrossInstancesAsync(ReleaseLock, ct);
 
         var picked = await PickedAsync(db, ct);
         if (picked.Count == 0)

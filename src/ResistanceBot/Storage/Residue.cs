@@ -213,4 +213,17 @@ internal static class StorageCapabilities
     /// can share one queue; without it (SQLite) one writer at a time claims.
     /// </summary>
     public static bool SkipsLockedRows(this BotDbContext db) => db.IsPostgres();
+
+    /// <summary>
+    /// Within the caller's transaction, waits until no other instance's transaction holds the lock named <paramref name="key"/>,
+    /// and holds it until this one ends (PostgreSQL's transaction-scoped advisory lock). SQLite serves one instance, whose
+    /// write transactions already run one at a time: nothing to wait for.
+    /// </summary>
+    public static async Task LockAcrossInstancesAsync(this BotDbContext db, long key, CancellationToken ct)
+    {
+        if (db.IsPostgres())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", ct);
+        }
+    }
 }

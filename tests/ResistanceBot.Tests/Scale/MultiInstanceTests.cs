@@ -222,4 +222,25 @@ public sealed class MultiInstanceTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Empty(claims[0].Intersect(claims[1]));
         Assert.Equal(3000, claims[0].Concat(claims[1]).Distinct().Count());
     }
+
+    [PostgresFact]
+    public async Task A_release_on_a_second_instance_waits_until_the_first_has_committed()
+    {
+        var db = TestDatabase.New();
+        const long key = 4_242_001;
+        await using var first = Storage.StorageServices.CreateContext(db.Provider, db.ConnectionString);
+        await using var second = Storage.StorageServices.CreateContext(db.Provider, db.ConnectionString);
+        await using var firstTransaction = await first.Database.BeginTransactionAsync();
+        await Storage.StorageCapabilities.LockAcrossInstancesAsync(first, key, CancellationToken.None);
+
+        // As EditionService.ReleaseAsync on the other instance: its transaction asks for the same lock, and must wait.
+        await using var secondTransaction = await second.Database.BeginTransactionAsync();
+        var waiting = Storage.StorageCapabilities.LockAcrossInstancesAsync(second, key, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(waiting.IsCompleted, "the second instance's release went ahead while the first one's was running");
+
+        await firstTransaction.CommitAsync();
+        await waiting.WaitAsync(Wait);
+        await secondTransaction.CommitAsync();
+    }
 }
