@@ -104,8 +104,8 @@ internal static class IntakeBenchmark
     }
 
     /// <summary>
-    /// After a warm-up of as many readers (pools, SQLite pages, and the JIT: a warm-up of 1,000 left .NET's tiered compilation
-    /// half done and doubled the CPU measured over the next 10,000, which a bot in service pays once): updates per second and the
+    /// After a warm-up of as many readers (pools, SQLite pages, the tiered JIT: after a warm-up of 1,000, the next 10,000 cost
+    /// 0.55 ms an update on average against 0.40 ms after 10,000, a cost a bot in service pays once): updates per second and the
     /// bot's CPU ms per update. grammY gets the same warm-up, for V8's JIT.
     /// </summary>
     private static async Task<(double Rate, double Cpu)> MeasureThroughputAsync(BotApiEmulator emulator, int pid, int readers)
